@@ -1,0 +1,32 @@
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from coaching.api import LogoutView, MeView, TokenView
+from config.health import health
+from exercises.api import ExerciseViewSet
+
+router = DefaultRouter()
+router.register("exercises", ExerciseViewSet, basename="exercise")
+
+api_v1 = [
+    path("auth/token/", TokenView.as_view(), name="auth-token"),
+    path("auth/logout/", LogoutView.as_view(), name="auth-logout"),
+    path("me/", MeView.as_view(), name="me"),
+    *router.urls,
+]
+
+admin.site.site_header = "Coaching platform"
+admin.site.site_title = "Coaching admin"
+admin.site.index_title = "Administration"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", include((api_v1, "api"), namespace="api")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("health/", health, name="health"),
+    path("exercises/", include("exercises.urls")),
+    path("", include("coaching.urls")),
+]

@@ -1,0 +1,14 @@
+"""Celery tasks: thin — they receive ids, load, and call a service."""
+
+from __future__ import annotations
+
+import socket
+
+from celery import shared_task
+
+from triage.services import heartbeat_record
+
+
+@shared_task(name="triage.tasks.record_heartbeat", ignore_result=True)
+def record_heartbeat(name: str = "worker") -> None:
+    heartbeat_record(name=name, hostname=socket.gethostname())
