@@ -42,6 +42,16 @@ def celery_worker(
         yield w
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    """Each test starts with an empty cache: its database rows are new, so must answers be."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 # --- People and clients -----------------------------------------------------------------------
 @pytest.fixture
 def api_client() -> APIClient:

@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
+from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.db.models import QuerySet
+from django.http import HttpResponse, HttpResponseNotModified
+from django.http.response import HttpResponseBase
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
+from rest_framework.renderers import JSONRenderer
+from rest_framework.request import Request
 
 from exercises.filters import ExerciseFilter
 from exercises.models import Cue, Exercise
-from exercises.selectors import exercise_list
+from exercises.selectors import catalogue_revision, exercise_documents, exercise_list
+
+CACHE_SECONDS = 3600
 
 
 class NamedSerializer(serializers.Serializer):
@@ -34,6 +43,14 @@ class PrescriptionSerializer(serializers.Serializer):
     reps_max = serializers.IntegerField()
     tempo = serializers.CharField(help_text="Seconds per phase, e.g. 2-1-2; may be empty.")
     hold_seconds = serializers.IntegerField(allow_null=True)
+
+
+class ExerciseListSerializer(serializers.ListSerializer):
+    """Builds a whole page at once from plain rows (``exercise_documents``): the list returns
+    up to 1,000 exercises, and field-by-field serialization costs several times more."""
+
+    def to_representation(self, data: Any) -> list[dict[str, Any]]:
+        return exercise_documents(list(data))
 
 
 class ExerciseSerializer(serializers.Serializer):
@@ -60,39 +77,11 @@ class ExerciseSerializer(serializers.Serializer):
     regressions = serializers.ListField(child=serializers.SlugField())
     updated_at = serializers.DateTimeField()
 
-    def to_representation(self, instance: Exercise) -> dict[str, Any]:
-        # Built by hand from the prefetched rows: the list returns up to 1,000 exercises with
-        # all their parts, and the generic field machinery costs several times more.
-        def named(rows: Any) -> list[dict[str, str]]:
-            return [{"slug": r.slug, "name": r.name} for r in rows.all()]
+    class Meta:
+        list_serializer_class = ExerciseListSerializer
 
-        return {
-            "slug": instance.slug,
-            "name": instance.name,
-            "aliases": instance.aliases,
-            "summary": instance.summary,
-            "position": instance.position,
-            "movement_pattern": instance.movement_pattern,
-            "difficulty": instance.difficulty,
-            "laterality": instance.laterality,
-            "primary_muscles": named(instance.primary_muscles),
-            "stabilizers": named(instance.stabilizers),
-            "equipment": named(instance.equipment),
-            "cues": [{"phase": c.phase, "text": c.text} for c in instance.cues.all()],
-            "mistakes": [{"title": m.title, "detail": m.detail} for m in instance.mistakes.all()],
-            "contraindications": instance.contraindications,
-            "stop_signals": instance.stop_signals,
-            "default_prescription": {
-                "sets": instance.default_sets,
-                "reps_min": instance.default_reps_min,
-                "reps_max": instance.default_reps_max,
-                "tempo": instance.default_tempo,
-                "hold_seconds": instance.default_hold_seconds,
-            },
-            "progressions": [e.harder.slug for e in instance.harder_edges.all()],
-            "regressions": [e.easier.slug for e in instance.easier_edges.all()],
-            "updated_at": serializers.DateTimeField().to_representation(instance.updated_at),
-        }
+    def to_representation(self, instance: Exercise) -> dict[str, Any]:
+        return exercise_documents([instance])[0]
 
 
 @extend_schema_view(
@@ -107,3 +96,23 @@ class ExerciseViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> QuerySet[Exercise]:
         return exercise_list(actor=self.request.user)
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        """Every signed-in user sees the same catalogue, and it changes rarely: answers are
+        cached by catalogue revision and query, and carry an ETag so that an app that already
+        has this revision gets a 304."""
+        if not isinstance(request.accepted_renderer, JSONRenderer):
+            return super().list(request, *args, **kwargs)  # the browsable API
+        revision = catalogue_revision()
+        query = urlencode(sorted(request.query_params.items()))
+        digest = hashlib.sha256(f"{request.get_host()}?{query}".encode()).hexdigest()[:20]
+        etag = f'"catalogue-{revision}-{digest}"'
+        headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Authorization"}
+        if etag in request.headers.get("If-None-Match", ""):
+            return HttpResponseNotModified(headers=headers)
+        key = f"api:exercises:{revision}:{digest}"
+        body = cache.get(key)
+        if body is None:
+            body = JSONRenderer().render(super().list(request, *args, **kwargs).data)
+            cache.set(key, body, timeout=CACHE_SECONDS)
+        return HttpResponse(body, content_type="application/json", headers=headers)

@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class ExercisesConfig(AppConfig):
     name = "exercises"
     verbose_name = "Exercise catalogue"
+
+    def ready(self) -> None:
+        from exercises import signals
+
+        signals.connect()

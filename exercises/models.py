@@ -238,3 +238,14 @@ class ProgressionEdge(models.Model):
             names = dict(Exercise.objects.filter(pk__in=cycle).values_list("pk", "name"))
             path = " → ".join(names[pk] for pk in cycle)
             raise ValidationError(f"This edge would make a cycle in the progression graph: {path}.")
+
+
+class CatalogueRevision(models.Model):
+    """One row whose number goes up, in the same transaction, with every change to the
+    catalogue. Cached API answers are keyed by it, so no process ever serves a stale list."""
+
+    number = models.PositiveBigIntegerField(default=0)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"catalogue revision {self.number}"

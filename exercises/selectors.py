@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Prefetch, QuerySet
+from rest_framework.fields import DateTimeField
 
-from exercises.models import Equipment, Exercise, Muscle, ProgressionEdge
+from exercises.models import (
+    CatalogueRevision,
+    Cue,
+    Exercise,
+    Mistake,
+    Muscle,
+    ProgressionEdge,
+)
 
 Actor = AbstractBaseUser | AnonymousUser
+PUBLISHED = Exercise.Status.PUBLISHED
 
 
 def can_edit_catalogue(actor: Actor) -> bool:
@@ -15,35 +28,133 @@ def can_edit_catalogue(actor: Actor) -> bool:
 
 
 def exercise_list(*, actor: Actor, include_unpublished: bool = False) -> QuerySet[Exercise]:
-    """Published exercises with everything the list shows, in a constant number of queries.
-
-    Catalogue editors may ask for drafts and retired exercises too."""
-    published_edges = ProgressionEdge.objects.filter(
-        easier__status=Exercise.Status.PUBLISHED, harder__status=Exercise.Status.PUBLISHED
-    )
+    """The exercises this person may see: published ones; editors may ask for all."""
     qs = Exercise.objects.all()
     if not (include_unpublished and can_edit_catalogue(actor)):
         qs = qs.published()
-    return qs.prefetch_related(
-        Prefetch("primary_muscles", queryset=Muscle.objects.order_by("name")),
-        Prefetch("stabilizers", queryset=Muscle.objects.order_by("name")),
-        Prefetch("equipment", queryset=Equipment.objects.order_by("name")),
-        "cues",
-        "mistakes",
-        Prefetch(
-            "harder_edges",
-            queryset=published_edges.select_related("harder").order_by("harder__difficulty"),
-        ),
-        Prefetch(
-            "easier_edges",
-            queryset=published_edges.select_related("easier").order_by("-easier__difficulty"),
-        ),
-    )
+    return qs
+
+
+def _published_edges() -> QuerySet[ProgressionEdge]:
+    return ProgressionEdge.objects.filter(easier__status=PUBLISHED, harder__status=PUBLISHED)
 
 
 def exercise_get(*, actor: Actor, slug: str) -> Exercise | None:
-    return exercise_list(actor=actor).filter(slug=slug).first()
+    """One visible exercise with every part prefetched (the portal's exercise page)."""
+    return (
+        exercise_list(actor=actor)
+        .prefetch_related(
+            "primary_muscles",
+            "stabilizers",
+            "equipment",
+            "cues",
+            "mistakes",
+            Prefetch(
+                "harder_edges",
+                queryset=_published_edges().select_related("harder").order_by("harder__difficulty"),
+            ),
+            Prefetch(
+                "easier_edges",
+                queryset=_published_edges()
+                .select_related("easier")
+                .order_by("-easier__difficulty"),
+            ),
+        )
+        .filter(slug=slug)
+        .first()
+    )
+
+
+def catalogue_revision() -> str:
+    """Changes with every change to the catalogue (one read by primary key). The time is part
+    of it, so a database restored from a backup never matches an answer cached before."""
+    row = CatalogueRevision.objects.filter(pk=1).values_list("number", "changed_at").first()
+    return f"{row[0]}.{row[1].timestamp():.6f}" if row else "0"
+
+
+def exercise_documents(exercises: Sequence[Exercise]) -> list[dict[str, Any]]:
+    """The API's representation of these exercises, with every part, in seven queries whatever
+    their number: plain rows, no model instances (the list returns up to 1,000)."""
+    ids = [e.pk for e in exercises]
+    if not ids:
+        return []
+    by_exercise: dict[str, dict[int, list[Any]]] = defaultdict(lambda: defaultdict(list))
+
+    def gather(name: str, rows: Any) -> None:
+        bucket = by_exercise[name]
+        for exercise_id, *values in rows:
+            bucket[exercise_id].append(values)
+
+    for field in ("primary_muscles", "stabilizers", "equipment"):
+        through = getattr(Exercise, field).through
+        target = "muscle" if field != "equipment" else "equipment"
+        gather(
+            field,
+            through.objects.filter(exercise_id__in=ids)
+            .order_by(f"{target}__name")
+            .values_list("exercise_id", f"{target}__slug", f"{target}__name"),
+        )
+    gather(
+        "cues",
+        Cue.objects.filter(exercise_id__in=ids)
+        .order_by("order", "id")
+        .values_list("exercise_id", "phase", "text"),
+    )
+    gather(
+        "mistakes",
+        Mistake.objects.filter(exercise_id__in=ids)
+        .order_by("order", "id")
+        .values_list("exercise_id", "title", "detail"),
+    )
+    gather(
+        "progressions",
+        _published_edges()
+        .filter(easier_id__in=ids)
+        .order_by("harder__difficulty", "harder__name")
+        .values_list("easier_id", "harder__slug"),
+    )
+    gather(
+        "regressions",
+        _published_edges()
+        .filter(harder_id__in=ids)
+        .order_by("-easier__difficulty", "easier__name")
+        .values_list("harder_id", "easier__slug"),
+    )
+    timestamp = DateTimeField().to_representation
+    documents = []
+    for e in exercises:
+        parts = {name: rows.get(e.pk, ()) for name, rows in by_exercise.items()}
+        documents.append(
+            {
+                "slug": e.slug,
+                "name": e.name,
+                "aliases": e.aliases,
+                "summary": e.summary,
+                "position": e.position,
+                "movement_pattern": e.movement_pattern,
+                "difficulty": e.difficulty,
+                "laterality": e.laterality,
+                "primary_muscles": [{"slug": s, "name": n} for s, n in parts["primary_muscles"]],
+                "stabilizers": [{"slug": s, "name": n} for s, n in parts["stabilizers"]],
+                "equipment": [{"slug": s, "name": n} for s, n in parts["equipment"]],
+                "cues": [{"phase": p, "text": t} for p, t in parts["cues"]],
+                "mistakes": [{"title": t, "detail": d} for t, d in parts["mistakes"]],
+                "contraindications": e.contraindications,
+                "stop_signals": e.stop_signals,
+                "default_prescription": {
+                    "sets": e.default_sets,
+                    "reps_min": e.default_reps_min,
+                    "reps_max": e.default_reps_max,
+                    "tempo": e.default_tempo,
+                    "hold_seconds": e.default_hold_seconds,
+                },
+                "progressions": [s for (s,) in parts["progressions"]],
+                "regressions": [s for (s,) in parts["regressions"]],
+                "updated_at": timestamp(e.updated_at),
+            }
+        )
+    return documents
 
 
 def muscles_in_use() -> QuerySet[Muscle]:
-    return Muscle.objects.filter(primary_for__status=Exercise.Status.PUBLISHED).distinct()
+    return Muscle.objects.filter(primary_for__status=PUBLISHED).distinct()

@@ -14,7 +14,8 @@ from exercises.selectors import exercise_get, exercise_list
 
 @login_required
 def exercise_list_view(request: HttpRequest) -> HttpResponse:
-    filterset = ExerciseFilter(request.GET, queryset=exercise_list(actor=request.user))
+    exercises = exercise_list(actor=request.user).prefetch_related("primary_muscles")
+    filterset = ExerciseFilter(request.GET, queryset=exercises)
     exercises = filterset.qs if filterset.is_valid() else filterset.queryset.none()
     page = Paginator(exercises, 24).get_page(request.GET.get("page"))
     query = request.GET.copy()

@@ -210,12 +210,51 @@ def test_the_list_makes_a_constant_number_of_queries(member_api):
     assert body["results"][0]["cues"]
     assert body["results"][0]["primary_muscles"]
     assert len(large) == len(small)
-    # count + page + 3 many-to-many + cues + mistakes + 2 edge lists
-    assert len(large) == 9, [q["sql"][:80] for q in large.captured_queries]
+    # revision + count + page + 3 many-to-many + cues + mistakes + 2 edge lists
+    assert len(large) == 10, [q["sql"][:80] for q in large.captured_queries]
 
 
 def test_filtered_list_is_also_constant(member_api):
     _bulk_catalogue(50)
     with CaptureQueriesContext(connection) as queries:
         member_api.get(f"{LIST}?muscle=m1&search=bulk&equipment=e1&page_size=1000")
-    assert len(queries) == 9
+    assert len(queries) == 10
+
+
+def test_a_repeated_list_is_answered_from_the_cache_in_one_query(member_api):
+    _bulk_catalogue(20)
+    first = member_api.get(f"{LIST}?page_size=1000")
+    with CaptureQueriesContext(connection) as queries:
+        again = member_api.get(f"{LIST}?page_size=1000")
+    assert len(queries) == 1  # the catalogue revision
+    assert again.content == first.content
+    assert again["ETag"] == first["ETag"]
+
+
+def test_an_unchanged_catalogue_answers_304_to_the_etag(member_api):
+    _bulk_catalogue(3)
+    etag = member_api.get(LIST)["ETag"]
+    response = member_api.get(LIST, HTTP_IF_NONE_MATCH=etag)
+    assert response.status_code == 304
+    assert response.content == b""
+    assert member_api.get(f"{LIST}?page=1", HTTP_IF_NONE_MATCH=etag).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda e: Cue.objects.filter(exercise=e).update(text="x") and e.cues.first().save(),
+        lambda e: Mistake.objects.create(exercise=e, title="New mistake", detail="d"),
+        lambda e: e.primary_muscles.add(MuscleFactory(slug="new-muscle")),
+        lambda e: ProgressionEdge.objects.filter(easier=e).delete(),
+        lambda e: Exercise.objects.get(slug="bulk-1").delete(),
+        lambda e: MuscleFactory._meta.model.objects.filter(slug="m0").first().save(),
+    ],
+)
+def test_any_change_to_the_catalogue_invalidates_the_cache(member_api, change):
+    _bulk_catalogue(3)
+    before = member_api.get(LIST)
+    change(Exercise.objects.get(slug="bulk-0"))
+    after = member_api.get(LIST, HTTP_IF_NONE_MATCH=before["ETag"])
+    assert after.status_code == 200
+    assert after["ETag"] != before["ETag"]

@@ -10,7 +10,7 @@ class Command(BaseCommand):
     help = "Print the URLs and demo logins of a local run."
 
     def handle(self, *args: object, **options: object) -> None:
-        base = f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
+        base = f"http://127.0.0.1:{os.environ.get('WEB_PORT', '8000')}"
         db = settings.DATABASES["default"]
         lines = [
             "",

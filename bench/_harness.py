@@ -1,0 +1,176 @@
+"""Shared bench plumbing: a throwaway PostgreSQL database, a gunicorn server, and a small
+keep-alive HTTP load generator. Benches print their figures; nothing here asserts."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PG = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+
+
+def bench_env(db_name: str) -> dict[str, str]:
+    """The environment a bench server runs with: production settings on a bench database."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "PYTEST_"))}
+    env.update(
+        DJANGO_SECRET_KEY="bench-only-secret-key-" + "b" * 40,
+        DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
+        DJANGO_SECURE_SSL_REDIRECT="false",
+        DJANGO_SECURE_COOKIES="false",
+        DJANGO_STATICFILES_STORAGE="django.contrib.staticfiles.storage.StaticFilesStorage",
+        DATABASE_URL=f"{PG}/{db_name}",
+        CELERY_BROKER_URL=os.environ.get("BENCH_BROKER", "redis://127.0.0.1:6379/13"),
+        LOG_LEVEL="WARNING",
+        PYTHONPATH=str(ROOT),
+    )
+    return env
+
+
+def setup_django(db_name: str) -> None:
+    os.environ.update(bench_env(db_name))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def recreate_database(db_name: str) -> None:
+    import psycopg
+
+    with psycopg.connect(f"{PG}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{db_name}"')
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(
+    db_name: str, wsgi: str = "config.wsgi:application", workers: int = 2, threads: int = 1
+) -> Iterator[int]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            wsgi,
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--log-level",
+            "warning",
+            "--worker-tmp-dir",
+            "/dev/shm",
+        ],
+        cwd=ROOT,
+        env=bench_env(db_name),
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        else:
+            raise RuntimeError("gunicorn did not start")
+        yield port
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
+@dataclass
+class Result:
+    requests: int
+    errors: int
+    seconds: float
+    latencies: list[float]
+
+    @property
+    def rps(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def pct(self, p: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
+
+    @property
+    def p50(self) -> float:
+        return statistics.median(self.latencies) * 1000 if self.latencies else float("nan")
+
+
+def load(
+    port: int,
+    path: str,
+    *,
+    headers: dict[str, str] | None = None,
+    concurrency: int = 1,
+    requests: int = 100,
+    method: str = "GET",
+    body: bytes | None = None,
+) -> Result:
+    """``requests`` requests in all, over ``concurrency`` keep-alive connections."""
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    per_thread = [
+        requests // concurrency + (i < requests % concurrency) for i in range(concurrency)
+    ]
+
+    def worker(n: int) -> None:
+        nonlocal errors
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine: list[float] = []
+        bad = 0
+        for _ in range(n):
+            start = time.perf_counter()
+            conn.request(method, path, body=body, headers=headers or {})
+            response = conn.getresponse()
+            response.read()
+            mine.append(time.perf_counter() - start)
+            if response.status >= 400:
+                bad += 1
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+            errors += bad
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in per_thread]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return Result(len(latencies), errors, time.perf_counter() - started, latencies)
+
+
+def fetch_json(port: int, path: str, headers: dict[str, str] | None = None) -> object:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("GET", path, headers=headers or {})
+    return json.loads(conn.getresponse().read())
