@@ -50,7 +50,6 @@ class ExerciseAdmin(admin.ModelAdmin):
         "difficulty",
         "status",
         "variation_count",
-        "updated_at",
     ]
     list_filter = [
         "status",
