@@ -95,3 +95,23 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = _manage("check", **env)
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_local_defaults_need_no_server_and_write_only_under_the_var_dir(tmp_path):
+    script = (
+        "from django.conf import settings as s;"
+        "print(s.DATABASES['default']['ENGINE']);"
+        "print(s.CELERY_BROKER_URL);"
+        "print('\\n'.join(str(v) for k, v in s.CELERY_BROKER_TRANSPORT_OPTIONS.items()"
+        " if 'folder' in k));"
+        "print(s.CELERY_BEAT_SCHEDULE_FILENAME)"
+    )
+    result = _manage(
+        "shell", "--no-imports", "-c", script, DJANGO_DEBUG="true", DJANGO_VAR_DIR=str(tmp_path)
+    )
+    assert result.returncode == 0, result.stderr
+    engine, broker, *paths = result.stdout.split()
+    assert engine == "django.db.backends.sqlite3"
+    assert broker == "filesystem://"
+    assert len(paths) == 5  # in, out, processed, control, beat schedule
+    assert all(path.startswith(str(tmp_path)) for path in paths), paths
