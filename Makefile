@@ -43,7 +43,7 @@ run: $(VENV)/.installed-base
 test: $(VENV)/.installed-dev check-services
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(PY) manage.py makemigrations --check --dry-run
+	DJANGO_DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
 
 lint: $(VENV)/.installed-dev
