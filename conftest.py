@@ -101,3 +101,44 @@ def catalogue(db, catalogue_data):  # type: ignore[no-untyped-def]
     from exercises.services import catalogue_load
 
     return catalogue_load(catalogue=catalogue_data)
+
+
+# --- The actors of the permission matrix -------------------------------------------------------
+@pytest.fixture
+def world(db):  # type: ignore[no-untyped-def]
+    """Two practices. In practice A: trainers A and B (colleagues), the practice admin, client A
+    (trainer A's) and client B (trainer B's). In practice C: trainer C and client C. Plus a
+    catalogue editor. Each client has an active program."""
+    from types import SimpleNamespace
+
+    from coaching.tests.factories import (
+        ClientFactory,
+        EditorFactory,
+        PracticeFactory,
+        ProgramFactory,
+        ProgramTemplateFactory,
+        TrainerFactory,
+    )
+    from exercises.tests.factories import ExerciseFactory
+
+    a = PracticeFactory(name="Riverside Physio")
+    c = PracticeFactory(name="Hilltop Studio")
+    w = SimpleNamespace(practice_a=a, practice_c=c)
+    w.trainer_a = TrainerFactory(user__username="trainer_a", practice=a)
+    w.trainer_b = TrainerFactory(user__username="trainer_b", practice=a)
+    w.admin = TrainerFactory(user__username="practice_admin", practice=a, is_practice_admin=True)
+    w.trainer_c = TrainerFactory(user__username="trainer_c", practice=c)
+    w.client_a = ClientFactory(user__username="client_a", trainer=w.trainer_a)
+    w.client_b = ClientFactory(user__username="client_b", trainer=w.trainer_b)
+    w.client_c = ClientFactory(user__username="client_c", trainer=w.trainer_c)
+    w.editor = EditorFactory(username="editor")
+    w.exercise = ExerciseFactory(slug="glute-bridge", name="Glute bridge")
+    w.draft = ExerciseFactory(slug="draft-exercise", status="draft")
+    w.program_a = ProgramFactory(client=w.client_a, exercises=[w.exercise])
+    w.program_b = ProgramFactory(client=w.client_b, exercises=[w.exercise])
+    w.program_c = ProgramFactory(client=w.client_c, exercises=[w.exercise])
+    w.template_a = ProgramTemplateFactory(practice=a, name="Glutes A")
+    w.template_c = ProgramTemplateFactory(practice=c, name="Glutes C")
+    for template in (w.template_a, w.template_c):
+        template.prescriptions.create(exercise=w.exercise, sets=3, reps_min=8, reps_max=12)
+    return w

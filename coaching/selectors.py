@@ -1,20 +1,201 @@
-"""Reads about people. Every read that depends on who asks takes the actor."""
+"""Reads that depend on who asks. The one permission rule of the platform lives here: the admin's
+``get_queryset``, the API viewsets and the portal views all call these, so a trainer never sees
+another trainer's clients anywhere — lists, detail pages, autocomplete, filters or search."""
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from dataclasses import dataclass
 
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Count, Prefetch, QuerySet
+from django.http import Http404
+
+from coaching.models import Client, Practice, Prescription, Program, ProgramTemplate, Trainer
 from exercises.permissions import CATALOGUE_EDITORS_GROUP
 
 Actor = AbstractBaseUser | AnonymousUser
 
 
-def user_role(user: Actor) -> str:
-    """The role the apps show: ``superuser``, ``catalogue_editor`` or ``member``."""
-    if not user.is_authenticated:
+@dataclass(frozen=True)
+class Profile:
+    trainer: Trainer | None = None
+    client: Client | None = None
+
+    @property
+    def practice(self) -> Practice | None:
+        if self.trainer:
+            return self.trainer.practice
+        if self.client:
+            return self.client.practice
+        return None
+
+    @property
+    def is_practice_admin(self) -> bool:
+        return bool(self.trainer and self.trainer.is_practice_admin)
+
+
+def profile_of(actor: Actor) -> Profile:
+    """The actor's trainer or client profile, read once per user object."""
+    if not actor.is_authenticated:
+        return Profile()
+    cached = getattr(actor, "_coaching_profile", None)
+    if cached is None:
+        trainer = Trainer.objects.select_related("practice").filter(user_id=actor.pk).first()
+        client = (
+            None
+            if trainer
+            else Client.objects.select_related("practice", "trainer")
+            .filter(user_id=actor.pk)
+            .first()
+        )
+        cached = Profile(trainer=trainer, client=client)
+        actor._coaching_profile = cached  # type: ignore[union-attr]
+    return cached
+
+
+def user_role(actor: Actor) -> str:
+    """``superuser``, ``practice_admin``, ``trainer``, ``client``, ``catalogue_editor``,
+    ``member`` (signed in, nothing more) or ``anonymous``."""
+    if not actor.is_authenticated:
         return "anonymous"
-    if user.is_superuser:
+    if actor.is_superuser:
         return "superuser"
-    if user.groups.filter(name=CATALOGUE_EDITORS_GROUP).exists():
+    profile = profile_of(actor)
+    if profile.trainer:
+        return "practice_admin" if profile.is_practice_admin else "trainer"
+    if profile.client:
+        return "client"
+    if actor.groups.filter(name=CATALOGUE_EDITORS_GROUP).exists():
         return "catalogue_editor"
     return "member"
+
+
+# --- trainers and clients -------------------------------------------------------------------
+
+
+def trainers_for(actor: Actor) -> QuerySet[Trainer]:
+    """Superusers: every trainer. A practice admin: the practice's. A trainer: themself."""
+    qs = Trainer.objects.select_related("user", "practice")
+    if actor.is_authenticated and actor.is_superuser:
+        return qs
+    profile = profile_of(actor)
+    if profile.is_practice_admin:
+        return qs.filter(practice=profile.trainer.practice)
+    if profile.trainer:
+        return qs.filter(pk=profile.trainer.pk)
+    return qs.none()
+
+
+def clients_for(actor: Actor) -> QuerySet[Client]:
+    """Superusers: every client. A practice admin: the practice's. A trainer: their own.
+    Anyone else: none."""
+    qs = Client.objects.select_related("user", "trainer__user", "practice")
+    if actor.is_authenticated and actor.is_superuser:
+        return qs
+    profile = profile_of(actor)
+    if profile.is_practice_admin:
+        return qs.filter(practice=profile.trainer.practice)
+    if profile.trainer:
+        return qs.filter(trainer=profile.trainer)
+    return qs.none()
+
+
+def client_get(actor: Actor, pk: object) -> Client:
+    """One client the actor may see, or 404 (never 403: we do not say that it exists)."""
+    try:
+        return clients_for(actor).get(pk=pk)
+    except (Client.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such client.") from exc
+
+
+def client_list(actor: Actor) -> QuerySet[Client]:
+    """The trainer's caseload for lists: each client with their active program's name, in a
+    constant number of queries."""
+    active = Program.objects.filter(status=Program.Status.ACTIVE).only(
+        "id", "name", "client_id", "starts_on"
+    )
+    return clients_for(actor).prefetch_related(
+        Prefetch("programs", queryset=active, to_attr="active_programs")
+    )
+
+
+# --- programs and templates -----------------------------------------------------------------
+
+
+def programs_for(actor: Actor) -> QuerySet[Program]:
+    """Programs of the clients the actor may see; a client sees their own."""
+    qs = Program.objects.select_related("client__user", "client__trainer__user", "template")
+    if actor.is_authenticated and actor.is_superuser:
+        return qs
+    profile = profile_of(actor)
+    if profile.client:
+        return qs.filter(client=profile.client)
+    return qs.filter(client__in=clients_for(actor).values("pk"))
+
+
+def program_detail(actor: Actor, pk: object) -> Program:
+    """One program with its current prescriptions (and their exercises) in three queries."""
+    current = Prescription.objects.filter(ended_at__isnull=True).select_related("exercise")
+    try:
+        return (
+            programs_for(actor)
+            .prefetch_related(Prefetch("prescriptions", queryset=current, to_attr="current"))
+            .get(pk=pk)
+        )
+    except (Program.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such program.") from exc
+
+
+def active_program(client: Client) -> Program | None:
+    current = Prescription.objects.filter(ended_at__isnull=True).select_related("exercise")
+    return (
+        client.programs.filter(status=Program.Status.ACTIVE)
+        .prefetch_related(Prefetch("prescriptions", queryset=current, to_attr="current"))
+        .first()
+    )
+
+
+def templates_for(actor: Actor) -> QuerySet[ProgramTemplate]:
+    """The practice's template library (superusers: every practice's)."""
+    qs = ProgramTemplate.objects.select_related("practice").annotate(
+        prescription_count=Count("prescriptions")
+    )
+    if actor.is_authenticated and actor.is_superuser:
+        return qs
+    profile = profile_of(actor)
+    if profile.trainer:
+        return qs.filter(practice=profile.trainer.practice)
+    return qs.none()
+
+
+# --- the catalogue's question: is this exercise in use? ----------------------------------------
+
+
+def exercises_prescribed(exercise_ids: list[int]) -> dict[int, str]:
+    """Registered in ``settings.EXERCISE_IN_USE_CHECKS``: an exercise prescribed in an active
+    program, or in a template of the library, must not be retired."""
+    reasons: dict[int, str] = {}
+    active = (
+        Prescription.objects.filter(
+            exercise_id__in=exercise_ids,
+            ended_at__isnull=True,
+            program__status=Program.Status.ACTIVE,
+        )
+        .values("exercise_id")
+        .annotate(n=Count("program", distinct=True))
+    )
+    for row in active:
+        n = row["n"]
+        reasons[row["exercise_id"]] = f"prescribed in {n} active program{'s' if n != 1 else ''}"
+    templates = (
+        ProgramTemplate.objects.filter(prescriptions__exercise_id__in=exercise_ids)
+        .values("prescriptions__exercise_id")
+        .annotate(n=Count("id", distinct=True))
+    )
+    for row in templates:
+        n = row["n"]
+        reasons.setdefault(
+            row["prescriptions__exercise_id"],
+            f"used in {n} program template{'s' if n != 1 else ''}",
+        )
+    return reasons

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import drf_standardized_errors.handler
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from rest_framework import exceptions
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.serializers import as_serializer_error
 
 
 class Pagination(PageNumberPagination):
@@ -34,3 +38,13 @@ def lockout_response(
             status=429,
         )
     return render(request, "portal/locked_out.html", {"message": message}, status=429)
+
+
+class ExceptionHandler(drf_standardized_errors.handler.ExceptionHandler):
+    """The one error envelope, also for the services' Django ``ValidationError``: a view calls
+    a service and a refusal becomes a 400 with the service's field messages."""
+
+    def convert_known_exceptions(self, exc: Exception) -> Exception:
+        if isinstance(exc, DjangoValidationError):
+            return exceptions.ValidationError(as_serializer_error(exc))
+        return super().convert_known_exceptions(exc)

@@ -221,6 +221,7 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 DRF_STANDARDIZED_ERRORS = {
+    "EXCEPTION_HANDLER_CLASS": "config.api.ExceptionHandler",
     # the envelope also for unexpected errors when DEBUG is on: one shape for the mobile apps
     "ENABLE_IN_DEBUG_FOR_UNHANDLED_EXCEPTIONS": True,
 }
@@ -313,7 +314,7 @@ CATALOGUE_FILE = BASE_DIR / "exercises" / "catalogue" / "catalogue.yaml"
 # Callables ``(exercise_ids) -> {id: reason}`` that say an exercise is in use (for instance
 # prescribed in a program). Retiring or pruning such an exercise is refused. The catalogue app
 # imports nothing of ours; the apps that use exercises register their checks here.
-EXERCISE_IN_USE_CHECKS: list[str] = []
+EXERCISE_IN_USE_CHECKS: list[str] = ["coaching.selectors.exercises_prescribed"]
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

@@ -37,3 +37,75 @@ class EditorFactory(UserFactory):
     def editor_group(self, create: bool, extracted: object, **kwargs: object) -> None:
         if create:
             self.groups.add(Group.objects.get(name=CATALOGUE_EDITORS_GROUP))
+
+
+class PracticeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "coaching.Practice"
+        django_get_or_create = ["name"]
+
+    name = factory.Sequence(lambda n: f"Practice {n}")
+
+
+class TrainerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "coaching.Trainer"
+
+    user = factory.SubFactory(UserFactory, is_staff=True)
+    practice = factory.SubFactory(PracticeFactory)
+    is_practice_admin = False
+
+    @factory.post_generation
+    def groups(self, create: bool, extracted: object, **kwargs: object) -> None:
+        from coaching.roles import PRACTICE_ADMINS_GROUP, TRAINERS_GROUP
+
+        if create:
+            self.user.groups.add(Group.objects.get(name=TRAINERS_GROUP))
+            if self.is_practice_admin:
+                self.user.groups.add(Group.objects.get(name=PRACTICE_ADMINS_GROUP))
+
+
+class ClientFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "coaching.Client"
+
+    user = factory.SubFactory(UserFactory)
+    trainer = factory.SubFactory(TrainerFactory)
+    practice = factory.LazyAttribute(lambda c: c.trainer.practice)
+
+
+class ProgramTemplateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "coaching.ProgramTemplate"
+
+    practice = factory.SubFactory(PracticeFactory)
+    name = factory.Sequence(lambda n: f"Template {n}")
+    sessions_per_week = 3
+
+
+class ProgramFactory(factory.django.DjangoModelFactory):
+    """An active program with ``exercises`` (a list) prescribed, default one new exercise."""
+
+    class Meta:
+        model = "coaching.Program"
+        skip_postgeneration_save = True
+
+    client = factory.SubFactory(ClientFactory)
+    name = "Low back: foundations"
+    starts_on = factory.LazyFunction(lambda: __import__("datetime").date.today())
+    sessions_per_week = 3
+
+    @factory.post_generation
+    def exercises(self, create: bool, extracted: object, **kwargs: object) -> None:
+        from django.utils import timezone
+
+        from coaching.models import Prescription
+        from exercises.tests.factories import ExerciseFactory
+
+        if not create:
+            return
+        for order, exercise in enumerate(extracted or [ExerciseFactory()]):
+            Prescription.objects.create(
+                program=self, exercise=exercise, order=order, sets=3, reps_min=8, reps_max=12,
+                started_at=timezone.now(),
+            )  # fmt: skip

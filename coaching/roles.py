@@ -1,0 +1,36 @@
+"""The groups of the trainer's side and exactly the permissions each needs in the admin.
+
+Which rows a person sees is decided by the selectors; these decide which admin pages exist for
+them at all. Both groups are created by migrations (``0003_role_groups``)."""
+
+TRAINERS_GROUP = "Trainers"
+PRACTICE_ADMINS_GROUP = "Practice admins"
+
+_CATALOGUE_READ = {"exercises.view_exercise", "exercises.view_muscle", "exercises.view_equipment"}
+
+TRAINER_PERMISSIONS: frozenset[str] = frozenset(
+    {
+        "coaching.view_client",
+        "coaching.add_client",
+        "coaching.change_client",
+        "coaching.view_program",
+        "coaching.add_program",
+        "coaching.change_program",
+        "coaching.view_prescription",
+        "coaching.add_prescription",
+        "coaching.change_prescription",
+        "coaching.delete_prescription",  # ends it: the history stays
+        "coaching.view_programtemplate",
+        "coaching.add_programtemplate",
+        "coaching.change_programtemplate",
+        "coaching.delete_programtemplate",
+        "coaching.view_templateprescription",
+        "coaching.add_templateprescription",
+        "coaching.change_templateprescription",
+        "coaching.delete_templateprescription",
+        *_CATALOGUE_READ,
+    }
+)
+
+# On top of the trainers' group: see the practice's trainers.
+PRACTICE_ADMIN_PERMISSIONS: frozenset[str] = frozenset({"coaching.view_trainer"})

@@ -1,0 +1,360 @@
+"""Writes of the trainer's side: keyword-only, typed, atomic. Each checks that the actor may do
+it (through the selectors) and raises ``ValidationError`` with field messages otherwise; nothing
+is half-written."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from coaching.models import (
+    Client,
+    Practice,
+    Prescription,
+    Program,
+    ProgramTemplate,
+    TemplatePrescription,
+    Trainer,
+    User,
+)
+from coaching.roles import PRACTICE_ADMINS_GROUP, TRAINERS_GROUP
+from coaching.selectors import Actor, clients_for, profile_of, trainers_for
+from exercises.models import Exercise
+
+PRESCRIPTION_FIELDS = ("sets", "reps_min", "reps_max", "load_kg", "tempo", "hold_seconds", "notes")
+
+
+@dataclass
+class PrescriptionSpec:
+    """One exercise to prescribe, as the API, the admin or a template gives it."""
+
+    exercise: Exercise
+    sets: int
+    reps_min: int
+    reps_max: int
+    load_kg: Decimal | None = None
+    tempo: str = ""
+    hold_seconds: int | None = None
+    notes: str = ""
+
+    def values(self) -> dict[str, Any]:
+        return {"exercise": self.exercise, **{f: getattr(self, f) for f in PRESCRIPTION_FIELDS}}
+
+
+def _acting_trainer(actor: Actor) -> Trainer | None:
+    """The actor's trainer profile; None for a superuser (who may act in any practice)."""
+    if actor.is_authenticated and actor.is_superuser:
+        return None
+    trainer = profile_of(actor).trainer
+    if trainer is None:
+        raise PermissionDenied("Only trainers can do this.")
+    return trainer
+
+
+def _check_prescriptions(specs: Sequence[PrescriptionSpec], field: str = "prescriptions") -> None:
+    errors: dict[str, list[str]] = {}
+    for index, spec in enumerate(specs):
+        problems = []
+        if spec.exercise.status != Exercise.Status.PUBLISHED:
+            problems.append(f"{spec.exercise.name} is not a published exercise.")
+        if not 1 <= spec.sets <= 10:
+            problems.append("sets must be between 1 and 10.")
+        if not 1 <= spec.reps_min <= spec.reps_max <= 100:
+            problems.append("reps must satisfy 1 ≤ reps_min ≤ reps_max ≤ 100.")
+        if problems:
+            errors[f"{field}[{index}]"] = problems
+    if errors:
+        raise ValidationError(errors)
+
+
+# --- people ---------------------------------------------------------------------------------
+
+
+def _add_to_group(user: User, name: str) -> None:
+    user.groups.add(Group.objects.get(name=name))
+
+
+@transaction.atomic
+def trainer_create(
+    *,
+    practice: Practice,
+    username: str,
+    password: str,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    is_practice_admin: bool = False,
+) -> Trainer:
+    """Onboard a trainer (or the practice's admin): staff access to the admin, their group."""
+    UserModel = get_user_model()
+    if UserModel.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": "A user with that username already exists."})
+    user = UserModel(
+        username=username, email=email, first_name=first_name, last_name=last_name, is_staff=True
+    )
+    validate_password(password, user)
+    user.set_password(password)
+    user.save()
+    _add_to_group(user, TRAINERS_GROUP)
+    if is_practice_admin:
+        _add_to_group(user, PRACTICE_ADMINS_GROUP)
+    return Trainer.objects.create(user=user, practice=practice, is_practice_admin=is_practice_admin)
+
+
+@transaction.atomic
+def client_create(
+    *,
+    actor: Actor,
+    username: str,
+    password: str,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    trainer: Trainer | None = None,
+    notes: str = "",
+) -> Client:
+    """A new client of the acting trainer (a practice admin may name another trainer of the
+    practice)."""
+    acting = _acting_trainer(actor)
+    if trainer is None:
+        if acting is None:
+            raise ValidationError({"trainer": "Say which trainer the client belongs to."})
+        trainer = acting
+    elif not trainers_for(actor).filter(pk=trainer.pk).exists():
+        raise ValidationError({"trainer": "You cannot give clients to that trainer."})
+    UserModel = get_user_model()
+    if UserModel.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": "A user with that username already exists."})
+    user = UserModel(username=username, email=email, first_name=first_name, last_name=last_name)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+    user.set_password(password)
+    user.save()
+    return Client.objects.create(user=user, practice=trainer.practice, trainer=trainer, notes=notes)
+
+
+@transaction.atomic
+def client_update(
+    *,
+    actor: Actor,
+    client: Client,
+    first_name: str | None = None,
+    last_name: str | None = None,
+    email: str | None = None,
+    notes: str | None = None,
+    trainer: Trainer | None = None,
+) -> Client:
+    """Change a client's details. Only a practice admin (or a superuser) reassigns a client, and
+    only to a trainer of the same practice."""
+    if not clients_for(actor).filter(pk=client.pk).exists():
+        raise PermissionDenied("Not your client.")
+    user_changes = {
+        name: value
+        for name, value in (("first_name", first_name), ("last_name", last_name), ("email", email))
+        if value is not None
+    }
+    for name, value in user_changes.items():
+        setattr(client.user, name, value)
+    if user_changes:
+        client.user.save(update_fields=list(user_changes))
+    client_fields = []
+    if notes is not None:
+        client.notes = notes
+        client_fields.append("notes")
+    if trainer is not None and trainer.pk != client.trainer_id:
+        may_reassign = (actor.is_authenticated and actor.is_superuser) or profile_of(
+            actor
+        ).is_practice_admin
+        if not may_reassign:
+            raise ValidationError({"trainer": "Only the practice admin can reassign a client."})
+        if (
+            trainer.practice_id != client.practice_id
+            or not trainers_for(actor).filter(pk=trainer.pk).exists()
+        ):
+            raise ValidationError({"trainer": "That trainer is not in the client's practice."})
+        client.trainer = trainer
+        client_fields.append("trainer")
+    if client_fields:
+        client.save(update_fields=[*client_fields, "updated_at"])
+    return client
+
+
+# --- programs -------------------------------------------------------------------------------
+
+
+def _end_active_program(client: Client, today: date) -> None:
+    now = timezone.now()
+    for program in client.programs.select_for_update().filter(status=Program.Status.ACTIVE):
+        program.status = Program.Status.ENDED
+        program.ended_on = today
+        program.save(update_fields=["status", "ended_on", "updated_at"])
+        program.prescriptions.filter(ended_at__isnull=True).update(ended_at=now)
+
+
+def _template_specs(template: ProgramTemplate) -> list[PrescriptionSpec]:
+    return [
+        PrescriptionSpec(exercise=p.exercise, **{f: getattr(p, f) for f in PRESCRIPTION_FIELDS})
+        for p in template.prescriptions.select_related("exercise").order_by("order", "id")
+    ]
+
+
+@transaction.atomic
+def program_create(
+    *,
+    actor: Actor,
+    client: Client,
+    name: str = "",
+    starts_on: date | None = None,
+    sessions_per_week: int | None = None,
+    prescriptions: Sequence[PrescriptionSpec] | None = None,
+    template: ProgramTemplate | None = None,
+) -> Program:
+    """Assign a program: from the given prescriptions, or copied from a template of the
+    practice. The client's previous active program ends (its history stays)."""
+    acting = _acting_trainer(actor)
+    if not clients_for(actor).filter(pk=client.pk).exists():
+        raise ValidationError({"client": "No such client."})
+    if template is not None:
+        if template.practice_id != client.practice_id:
+            raise ValidationError({"template": "No such template in the client's practice."})
+        if prescriptions:
+            raise ValidationError({"template": "Give prescriptions or a template, not both."})
+        prescriptions = _template_specs(template)
+        name = name or template.name
+        sessions_per_week = sessions_per_week or template.sessions_per_week
+    if not prescriptions:
+        raise ValidationError({"prescriptions": "A program needs at least one exercise."})
+    if not name:
+        raise ValidationError({"name": "This field is required."})
+    _check_prescriptions(prescriptions)
+    sessions_per_week = sessions_per_week or 3
+    if not 1 <= sessions_per_week <= 14:
+        raise ValidationError({"sessions_per_week": "Between 1 and 14 sessions a week."})
+    today = timezone.localdate()
+    Client.objects.select_for_update().filter(pk=client.pk).first()  # one assignment at a time
+    _end_active_program(client, today)
+    program = Program.objects.create(
+        client=client,
+        name=name,
+        starts_on=starts_on or today,
+        sessions_per_week=sessions_per_week,
+        template=template,
+        created_by=acting,
+    )
+    now = timezone.now()
+    Prescription.objects.bulk_create(
+        Prescription(program=program, order=i, started_at=now, **spec.values())
+        for i, spec in enumerate(prescriptions)
+    )
+    return program
+
+
+@transaction.atomic
+def template_create(
+    *,
+    actor: Actor,
+    name: str,
+    prescriptions: Sequence[PrescriptionSpec],
+    description: str = "",
+    sessions_per_week: int = 3,
+    practice: Practice | None = None,
+) -> ProgramTemplate:
+    acting = _acting_trainer(actor)
+    practice = acting.practice if acting else practice
+    if practice is None:
+        raise ValidationError({"practice": "Say which practice the template belongs to."})
+    if not prescriptions:
+        raise ValidationError({"prescriptions": "A template needs at least one exercise."})
+    _check_prescriptions(prescriptions)
+    if ProgramTemplate.objects.filter(practice=practice, name=name).exists():
+        raise ValidationError({"name": "The practice already has a template with this name."})
+    template = ProgramTemplate.objects.create(
+        practice=practice,
+        name=name,
+        description=description,
+        sessions_per_week=sessions_per_week,
+        created_by=acting,
+    )
+    TemplatePrescription.objects.bulk_create(
+        TemplatePrescription(template=template, order=i, **spec.values())
+        for i, spec in enumerate(prescriptions)
+    )
+    return template
+
+
+@transaction.atomic
+def template_assign(
+    *,
+    actor: Actor,
+    template: ProgramTemplate,
+    clients: Iterable[Client],
+    starts_on: date | None = None,
+) -> list[Program]:
+    """Copy a template to each client as their new active program (all or nothing)."""
+    clients = list(clients)
+    if not clients:
+        raise ValidationError({"clients": "Choose at least one client."})
+    visible = set(
+        clients_for(actor).filter(pk__in=[c.pk for c in clients]).values_list("pk", flat=True)
+    )
+    missing = [c.pk for c in clients if c.pk not in visible]
+    if missing:
+        raise ValidationError({"clients": f"No such client: {', '.join(map(str, missing))}."})
+    return [
+        program_create(actor=actor, client=client, template=template, starts_on=starts_on)
+        for client in clients
+    ]
+
+
+@transaction.atomic
+def prescription_replace(
+    *, actor: Actor, prescription: Prescription, exercise: Exercise | None = None, **changes: Any
+) -> Prescription:
+    """Change a current prescription: the old one ends now, the new one starts now and points
+    back at it. Sessions and flags that answered the old one keep pointing at it."""
+    program = prescription.program
+    if not clients_for(actor).filter(pk=program.client_id).exists():
+        raise PermissionDenied("Not your client.")
+    if prescription.ended_at is not None or program.status != Program.Status.ACTIVE:
+        raise ValidationError("Only a current prescription of an active program can change.")
+    unknown = set(changes) - set(PRESCRIPTION_FIELDS)
+    if unknown:
+        raise ValueError(f"not prescription fields: {sorted(unknown)}")
+    values = {f: getattr(prescription, f) for f in PRESCRIPTION_FIELDS} | changes
+    spec = PrescriptionSpec(exercise=exercise or prescription.exercise, **values)
+    _check_prescriptions([spec], field="prescription")
+    now = timezone.now()
+    Prescription.objects.filter(pk=prescription.pk).update(ended_at=now)
+    try:
+        return Prescription.objects.create(
+            program=program,
+            order=prescription.order,
+            started_at=now,
+            replaces=prescription,
+            **spec.values(),
+        )
+    except IntegrityError as exc:
+        raise ValidationError("This prescription was already replaced.") from exc
+
+
+@transaction.atomic
+def prescription_end(*, actor: Actor, prescription: Prescription) -> Prescription:
+    """Take an exercise out of a program; it stays in the history."""
+    if not clients_for(actor).filter(pk=prescription.program.client_id).exists():
+        raise PermissionDenied("Not your client.")
+    if prescription.ended_at is None:
+        prescription.ended_at = timezone.now()
+        prescription.save(update_fields=["ended_at"])
+    return prescription
