@@ -50,6 +50,7 @@ class PracticeFactory(factory.django.DjangoModelFactory):
 class TrainerFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = "coaching.Trainer"
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory, is_staff=True)
     practice = factory.SubFactory(PracticeFactory)

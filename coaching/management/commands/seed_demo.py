@@ -3,31 +3,109 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from coaching.demo import DEMO_LOGINS
+from coaching import demo
+from coaching.models import Client, Practice, ProgramTemplate, Trainer
+from coaching.services import (
+    PrescriptionSpec,
+    client_create,
+    program_create,
+    template_create,
+    trainer_create,
+)
+from exercises.models import Exercise
 from exercises.permissions import CATALOGUE_EDITORS_GROUP
 
 
 class Command(BaseCommand):
-    help = "Create the demo people (idempotent: existing ones are left as they are)."
+    help = (
+        "Create the demo practice: a practice admin, two trainers, eight clients with active "
+        "programs from three templates, a superuser and a catalogue editor. Idempotent: what "
+        "exists already is left as it is. Needs the catalogue (load_catalogue) first."
+    )
 
     @transaction.atomic
     def handle(self, *args: object, **options: object) -> None:
         User = get_user_model()
-        created = []
-        for login in DEMO_LOGINS:
-            user, was_created = User.objects.get_or_create(
-                username=login.username,
-                defaults={"email": f"{login.username}@example.com", "is_staff": True},
+        created: list[str] = []
+
+        for username, password, is_super in (
+            ("admin", "admin-demo-pass", True),
+            ("editor", "editor-demo-pass", False),
+        ):
+            user, new = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "email": f"{username}@example.com",
+                    "is_staff": True,
+                    "is_superuser": is_super,
+                },
             )
-            if was_created:
-                user.set_password(login.password)
-                user.is_superuser = login.role == "superuser"
+            if new:
+                user.set_password(password)
                 user.save()
-                created.append(login.username)
-            if login.role == "catalogue editor":
+                created.append(username)
+            if username == "editor":
                 user.groups.add(Group.objects.get(name=CATALOGUE_EDITORS_GROUP))
+
+        practice, _ = Practice.objects.get_or_create(name=demo.DEMO_PRACTICE)
+        trainers: dict[str, Trainer] = {}
+        for username, first, last, is_admin in demo.TRAINERS:
+            trainer = Trainer.objects.filter(user__username=username).first()
+            if trainer is None:
+                trainer = trainer_create(
+                    practice=practice,
+                    username=username,
+                    password=demo.STAFF_PASSWORD,
+                    email=f"{username}@example.com",
+                    first_name=first,
+                    last_name=last,
+                    is_practice_admin=is_admin,
+                )
+                created.append(username)
+            trainers[username] = trainer
+
+        admin_user = trainers["pat"].user
+        exercises = {e.slug: e for e in Exercise.objects.published()}
+        templates: dict[str, ProgramTemplate] = {}
+        for name, per_week, rows in demo.TEMPLATES:
+            template = ProgramTemplate.objects.filter(practice=practice, name=name).first()
+            if template is None:
+                template = template_create(
+                    actor=admin_user,
+                    name=name,
+                    sessions_per_week=per_week,
+                    description="A demo template.",
+                    prescriptions=[
+                        PrescriptionSpec(
+                            exercise=exercises[slug],
+                            sets=sets,
+                            reps_min=low,
+                            reps_max=high,
+                            hold_seconds=hold,
+                        )
+                        for slug, sets, low, high, hold in rows
+                    ],
+                )
+            templates[name] = template
+
+        for username, first, last, trainer_name, template_name in demo.CLIENTS:
+            if Client.objects.filter(user__username=username).exists():
+                continue
+            trainer = trainers[trainer_name]
+            client = client_create(
+                actor=trainer.user,
+                username=username,
+                password=demo.CLIENT_PASSWORD,
+                email=f"{username}@example.com",
+                first_name=first,
+                last_name=last,
+            )
+            program_create(actor=trainer.user, client=client, template=templates[template_name])
+            created.append(username)
+
         self.stdout.write(
             self.style.SUCCESS(
-                f"demo data: {len(created)} created, {len(DEMO_LOGINS) - len(created)} already there"
+                f"demo data: {len(created)} people created"
+                + (f" ({', '.join(created)})" if created else " (all there already)")
             )
         )

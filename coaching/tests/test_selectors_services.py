@@ -1,0 +1,381 @@
+"""The one permission rule (selectors) and the trainer's-side services, without HTTP."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import CommandError, call_command
+from django.http import Http404
+
+from coaching.models import Client, Prescription, Program, ProgramTemplate, Trainer
+from coaching.selectors import (
+    active_program,
+    client_get,
+    clients_for,
+    programs_for,
+    templates_for,
+    trainers_for,
+    user_role,
+)
+from coaching.services import (
+    PrescriptionSpec,
+    client_create,
+    client_update,
+    prescription_end,
+    prescription_replace,
+    program_create,
+    template_assign,
+    template_create,
+    trainer_create,
+)
+from coaching.tests.factories import PASSWORD, UserFactory
+from exercises.models import Exercise
+from exercises.services import exercises_set_status
+from exercises.tests.factories import ExerciseFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def names(qs) -> set[str]:
+    return {obj.user.username for obj in qs}
+
+
+# --- who sees whom --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("actor", "visible"),
+    [
+        ("trainer_a", {"client_a"}),  # the owner
+        ("trainer_b", {"client_b"}),  # a colleague sees only their own
+        ("trainer_c", {"client_c"}),  # an outsider
+        ("admin", {"client_a", "client_b"}),  # the practice admin: the whole practice
+        ("client_a", set()),
+        ("editor", set()),
+    ],
+)
+def test_clients_for(world, actor, visible):
+    user = getattr(world, actor)
+    user = getattr(user, "user", user)
+    assert names(clients_for(user)) == visible
+
+
+def test_a_superuser_sees_every_client(world):
+    root = UserFactory(is_superuser=True, is_staff=True)
+    assert names(clients_for(root)) == {"client_a", "client_b", "client_c"}
+
+
+def test_another_trainers_client_is_a_404_not_a_403(world):
+    assert client_get(world.trainer_a.user, world.client_a.pk) == world.client_a
+    for pk in (world.client_b.pk, world.client_c.pk, 999_999, "not-a-number"):
+        with pytest.raises(Http404):
+            client_get(world.trainer_a.user, pk)
+
+
+@pytest.mark.parametrize(
+    ("actor", "programs"),
+    [
+        ("trainer_a", {"client_a"}),
+        ("admin", {"client_a", "client_b"}),
+        ("trainer_c", {"client_c"}),
+        ("client_a", {"client_a"}),  # a client sees their own program
+        ("client_b", {"client_b"}),
+        ("editor", set()),
+    ],
+)
+def test_programs_for(world, actor, programs):
+    user = getattr(world, actor)
+    user = getattr(user, "user", user)
+    assert {p.client.user.username for p in programs_for(user)} == programs
+
+
+def test_templates_and_trainers_stay_inside_the_practice(world):
+    assert set(templates_for(world.trainer_b.user)) == {world.template_a}
+    assert set(templates_for(world.trainer_c.user)) == {world.template_c}
+    assert not templates_for(world.client_a.user).exists()
+    assert set(trainers_for(world.admin.user)) == {world.trainer_a, world.trainer_b, world.admin}
+    assert set(trainers_for(world.trainer_a.user)) == {world.trainer_a}
+    assert not trainers_for(world.editor).exists()
+
+
+@pytest.mark.parametrize(
+    ("actor", "role"),
+    [
+        ("trainer_a", "trainer"),
+        ("admin", "practice_admin"),
+        ("client_a", "client"),
+        ("editor", "catalogue_editor"),
+    ],
+)
+def test_user_role(world, actor, role):
+    user = getattr(world, actor)
+    assert user_role(getattr(user, "user", user)) == role
+
+
+# --- people ---------------------------------------------------------------------------------
+
+
+def test_a_new_client_belongs_to_the_creating_trainer(world):
+    client = client_create(
+        actor=world.trainer_a.user, username="newbie", password=PASSWORD, email="n@example.com"
+    )
+    assert client.trainer == world.trainer_a
+    assert client.practice == world.practice_a
+    assert client.user.check_password(PASSWORD)
+
+
+def test_a_practice_admin_may_give_a_client_to_a_colleague_but_not_outside(world):
+    client = client_create(
+        actor=world.admin.user, username="x1", password=PASSWORD, trainer=world.trainer_b
+    )
+    assert client.trainer == world.trainer_b
+    with pytest.raises(ValidationError) as excinfo:
+        client_create(
+            actor=world.admin.user, username="x2", password=PASSWORD, trainer=world.trainer_c
+        )
+    assert "trainer" in excinfo.value.message_dict
+    with pytest.raises(ValidationError):  # a plain trainer cannot name a colleague
+        client_create(
+            actor=world.trainer_a.user, username="x3", password=PASSWORD, trainer=world.trainer_b
+        )
+    assert not Client.objects.filter(user__username__in=["x2", "x3"]).exists()
+
+
+@pytest.mark.parametrize(
+    ("username", "password", "field"),
+    [
+        ("client_a", PASSWORD, "username"),
+        ("fresh", "123", "password"),
+        ("fresh", "password", "password"),
+    ],
+)
+def test_bad_client_details_are_refused_and_nothing_is_written(world, username, password, field):
+    before = Client.objects.count()
+    with pytest.raises(ValidationError) as excinfo:
+        client_create(actor=world.trainer_a.user, username=username, password=password)
+    assert field in excinfo.value.message_dict
+    assert Client.objects.count() == before
+
+
+def test_only_the_practice_admin_reassigns_and_only_within_the_practice(world):
+    with pytest.raises(ValidationError):
+        client_update(actor=world.trainer_a.user, client=world.client_a, trainer=world.trainer_b)
+    with pytest.raises(ValidationError):
+        client_update(actor=world.admin.user, client=world.client_a, trainer=world.trainer_c)
+    client_update(actor=world.admin.user, client=world.client_a, trainer=world.trainer_b)
+    world.client_a.refresh_from_db()
+    assert world.client_a.trainer == world.trainer_b
+    assert names(clients_for(world.trainer_a.user)) == set()  # it left trainer A's list
+
+
+def test_a_trainer_cannot_change_a_colleagues_client(world):
+    with pytest.raises(PermissionDenied):
+        client_update(actor=world.trainer_a.user, client=world.client_b, first_name="Mallory")
+
+
+def test_trainer_create_refuses_a_taken_username(world):
+    with pytest.raises(ValidationError):
+        trainer_create(practice=world.practice_a, username="TRAINER_A", password=PASSWORD)
+
+
+# --- programs -------------------------------------------------------------------------------
+
+
+def spec(exercise, **kw) -> PrescriptionSpec:
+    return PrescriptionSpec(exercise=exercise, **({"sets": 3, "reps_min": 8, "reps_max": 12} | kw))
+
+
+def test_a_new_program_ends_the_previous_one_and_keeps_its_history(world):
+    old = world.program_a
+    new = program_create(
+        actor=world.trainer_a.user, client=world.client_a, name="Phase 2",
+        starts_on=date(2026, 12, 1), prescriptions=[spec(world.exercise, sets=4)],
+    )  # fmt: skip
+    old.refresh_from_db()
+    assert old.status == Program.Status.ENDED
+    assert old.ended_on is not None
+    assert not old.prescriptions.filter(ended_at__isnull=True).exists()
+    assert active_program(world.client_a) == new
+    assert [p.sets for p in active_program(world.client_a).current] == [4]
+
+
+def test_a_program_from_a_template_copies_it(world):
+    program = program_create(
+        actor=world.trainer_a.user, client=world.client_a, template=world.template_a
+    )
+    assert program.name == "Glutes A"
+    assert program.template == world.template_a
+    assert [(p.exercise, p.sets) for p in program.prescriptions.all()] == [(world.exercise, 3)]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"prescriptions": "draft"}, "prescriptions[0]"),
+        ({"prescriptions": "zero-sets"}, "prescriptions[0]"),
+        ({"prescriptions": "reps-upside-down"}, "prescriptions[0]"),
+        ({"prescriptions": "none"}, "prescriptions"),
+        ({"client": "client_b"}, "client"),  # a colleague's client
+        ({"client": "client_c"}, "client"),
+        ({"template": "template_c"}, "template"),  # another practice's template
+    ],
+)
+def test_bad_programs_are_refused_and_nothing_is_written(world, kwargs, field):
+    bad = {
+        "draft": [spec(world.draft)],
+        "zero-sets": [spec(world.exercise, sets=0)],
+        "reps-upside-down": [spec(world.exercise, reps_min=12, reps_max=8)],
+        "none": [],
+    }
+    args = {"actor": world.trainer_a.user, "client": world.client_a, "name": "P"}
+    if "prescriptions" in kwargs:
+        args["prescriptions"] = bad[kwargs["prescriptions"]]
+    else:
+        args["prescriptions"] = [spec(world.exercise)]
+    if "client" in kwargs:
+        args["client"] = getattr(world, kwargs["client"])
+    if "template" in kwargs:
+        args["template"] = getattr(world, kwargs["template"])
+        args["prescriptions"] = None
+    before = (Program.objects.count(), Prescription.objects.count())
+
+    with pytest.raises(ValidationError) as excinfo:
+        program_create(**args)
+
+    assert field in excinfo.value.message_dict
+    assert (Program.objects.count(), Prescription.objects.count()) == before
+    assert Program.objects.get(pk=world.program_a.pk).status == Program.Status.ACTIVE
+
+
+def test_assigning_a_template_to_many_clients_is_all_or_nothing(world):
+    programs = template_assign(
+        actor=world.admin.user, template=world.template_a, clients=[world.client_a, world.client_b]
+    )
+    assert {p.client for p in programs} == {world.client_a, world.client_b}
+    before = Program.objects.count()
+    with pytest.raises(ValidationError):
+        template_assign(
+            actor=world.trainer_a.user, template=world.template_a,
+            clients=[world.client_a, world.client_b],  # client B is a colleague's
+        )  # fmt: skip
+    assert Program.objects.count() == before
+
+
+def test_template_names_are_unique_per_practice(world):
+    with pytest.raises(ValidationError):
+        template_create(
+            actor=world.trainer_b.user, name="Glutes A", prescriptions=[spec(world.exercise)]
+        )
+    other = template_create(
+        actor=world.trainer_c.user, name="Glutes A", prescriptions=[spec(world.exercise)]
+    )
+    assert other.practice == world.practice_c
+    assert ProgramTemplate.objects.filter(name="Glutes A").count() == 2
+
+
+def test_replacing_a_prescription_keeps_the_old_one_in_the_history(world):
+    old = world.program_a.prescriptions.get()
+    harder = ExerciseFactory(slug="single-leg-bridge")
+    new = prescription_replace(
+        actor=world.trainer_a.user, prescription=old, exercise=harder, sets=4
+    )
+    old.refresh_from_db()
+    assert old.ended_at is not None
+    assert new.replaces == old
+    assert (new.exercise, new.sets, new.reps_min, new.order) == (harder, 4, old.reps_min, old.order)
+    assert [p.exercise for p in active_program(world.client_a).current] == [harder]
+    with pytest.raises(ValidationError):  # an ended prescription cannot change again
+        prescription_replace(actor=world.trainer_a.user, prescription=old, sets=5)
+    with pytest.raises(PermissionDenied):
+        prescription_replace(actor=world.trainer_b.user, prescription=new, sets=5)
+
+
+def test_ending_a_prescription(world):
+    current = world.program_a.prescriptions.get()
+    prescription_end(actor=world.trainer_a.user, prescription=current)
+    assert active_program(world.client_a).current == []
+    assert Prescription.objects.filter(pk=current.pk).exists()
+
+
+# --- the catalogue's retire hook ------------------------------------------------------------
+
+
+def test_retiring_an_exercise_prescribed_in_an_active_program_is_refused(world):
+    result = exercises_set_status(exercises=[world.exercise], status=Exercise.Status.RETIRED)
+    assert result.refused[world.exercise] == "prescribed in 3 active programs"
+    assert Exercise.objects.get(pk=world.exercise.pk).status == Exercise.Status.PUBLISHED
+
+
+def test_an_exercise_only_in_a_template_is_in_use_too(world):
+    only_in_template = ExerciseFactory(slug="only-template")
+    world.template_a.prescriptions.create(
+        exercise=only_in_template, sets=3, reps_min=8, reps_max=10
+    )
+    result = exercises_set_status(exercises=[only_in_template], status=Exercise.Status.RETIRED)
+    assert result.refused[only_in_template] == "used in 1 program template"
+
+
+def test_an_exercise_only_in_ended_programs_may_be_retired(world):
+    old = ExerciseFactory(slug="old-one")
+    program = program_create(
+        actor=world.trainer_a.user, client=world.client_a, name="P", prescriptions=[spec(old)]
+    )
+    program_create(
+        actor=world.trainer_a.user,
+        client=world.client_a,
+        name="Q",
+        prescriptions=[spec(world.exercise)],
+    )
+    result = exercises_set_status(exercises=[old], status=Exercise.Status.RETIRED)
+    assert result.changed == [old]
+    assert program.prescriptions.get().exercise == old  # the history still points at it
+
+
+# --- commands -------------------------------------------------------------------------------
+
+
+def test_create_trainer_with_a_password_and_a_new_practice(capsys):
+    call_command(
+        "create_trainer", "dana", "--practice", "Seaside Clinic", "--admin", "--password", PASSWORD
+    )
+    trainer = Trainer.objects.get(user__username="dana")
+    assert trainer.is_practice_admin
+    assert trainer.practice.name == "Seaside Clinic"
+    assert trainer.user.is_staff
+    assert user_role(trainer.user) == "practice_admin"
+    assert "practice admin of Seaside Clinic (new practice)" in capsys.readouterr().out
+
+
+def test_create_trainer_prompts_for_the_password(monkeypatch):
+    answers = iter([PASSWORD, PASSWORD])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(answers))
+    call_command("create_trainer", "eli", "--practice", "Seaside Clinic")
+    assert Trainer.objects.get(user__username="eli").user.check_password(PASSWORD)
+
+
+@pytest.mark.parametrize(
+    ("answers", "message"),
+    [([PASSWORD, "different"], "do not match"), (["123", "123"], "too short")],
+)
+def test_create_trainer_refuses_bad_passwords(monkeypatch, answers, message):
+    it = iter(answers)
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(it))
+    with pytest.raises(CommandError, match=message):
+        call_command("create_trainer", "fay", "--practice", "Brand New Practice")
+    assert not Trainer.objects.filter(user__username="fay").exists()
+    from coaching.models import Practice
+
+    assert not Practice.objects.filter(name="Brand New Practice").exists()
+
+
+def test_seed_demo_is_idempotent(catalogue):
+    call_command("seed_demo")
+    counts = (Client.objects.count(), Program.objects.count(), Prescription.objects.count())
+    call_command("seed_demo")
+    assert (Client.objects.count(), Program.objects.count(), Prescription.objects.count()) == counts
+    assert counts[0] == 8
+    assert Program.objects.filter(status="active").count() == 8
+    tom = Trainer.objects.get(user__username="tom")
+    assert names(clients_for(tom.user)) == {"alice", "ben", "chloe", "dev"}
