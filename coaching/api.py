@@ -1,19 +1,67 @@
-"""Sign-in for the mobile apps and ``/api/v1/me/``."""
+"""The API of the coaching app: sign-in for the mobile apps, ``/api/v1/me/``, and the trainer's
+side (``/api/v1/clients/``, ``/api/v1/programs/``, ``/api/v1/templates/``).
+
+The trainer endpoints are thin: an input serializer checks the request, one service of
+``coaching.services`` does the work, an output serializer presents what a selector of
+``coaching.selectors`` reads back. Which rows a person sees is decided by the selectors alone.
+
+Who gets what, the same on every trainer endpoint:
+
+- anonymous: 401;
+- someone who is not a trainer (a client, a catalogue editor, a plain member): 403 on the
+  collection routes (list, create), which name no object; 404 on the detail routes (retrieve,
+  update, assign), whatever the id, because a detail route names an object and the API never
+  says whether another person's object exists;
+- a trainer: their own clients and those clients' programs; the practice's templates;
+- a practice admin: everything of the practice; a superuser: everything.
+
+Another person's object is a 404 in a URL, and "does not exist" (a 400 naming the field) in a
+request body."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in
-from drf_spectacular.utils import extend_schema
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from knox.auth import TokenAuthentication
 from knox.models import AuthToken
-from rest_framework import serializers, status
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from coaching.selectors import user_role
+from coaching import services
+from coaching.filters import ClientFilter, ProgramFilter, TemplateFilter
+from coaching.models import Client, Program, ProgramTemplate
+from coaching.selectors import (
+    client_detail,
+    client_get,
+    client_list,
+    profile_of,
+    program_detail,
+    programs_for,
+    template_detail,
+    templates_for,
+    user_role,
+)
+from coaching.serializers import (
+    ClientCreateInputSerializer,
+    ClientSerializer,
+    ClientUpdateInputSerializer,
+    ProgramCreateInputSerializer,
+    ProgramDetailSerializer,
+    ProgramSerializer,
+    TemplateAssignInputSerializer,
+    TemplateCreateInputSerializer,
+    TemplateDetailSerializer,
+    TemplateSerializer,
+)
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -103,3 +151,204 @@ class MeView(APIView):
                 }
             ).data
         )
+
+
+# --- the trainer's side -----------------------------------------------------------------------
+
+
+class IsTrainer(BasePermission):
+    """The trainer endpoints are for trainers (and superusers). Anyone else who is signed in
+    gets 403 on a collection route, and 404 on a detail route: a detail route names an object,
+    and the answer must not depend on whether it exists (nor on whose it is: a client's own
+    program is a 404 here too; the client app has its own endpoints)."""
+
+    message = "Only trainers can do this."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        user = request.user
+        if not user.is_authenticated:
+            return False
+        if user.is_superuser or profile_of(user).trainer is not None:
+            return True
+        if getattr(view, "detail", False):
+            raise NotFound
+        return False
+
+
+ID = OpenApiParameter("id", int, OpenApiParameter.PATH)
+
+
+class TrainerViewSet(viewsets.GenericViewSet):
+    permission_classes = [IsTrainer]
+    output_serializer: type[serializers.Serializer]
+    input_serializers: dict[str, type[serializers.Serializer]] = {}
+
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        """Only for the browsable API's forms; the actions name their serializers."""
+        return self.input_serializers.get(self.action, self.output_serializer)
+
+    def input(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
+        """The request body, validated; a 400 with field messages otherwise."""
+        data = serializer_class(data=self.request.data, context=self.get_serializer_context())
+        data.is_valid(raise_exception=True)
+        return data.validated_data
+
+    def page(self, queryset: QuerySet, serializer_class: type[serializers.Serializer]) -> Response:
+        rows = self.paginate_queryset(self.filter_queryset(queryset))
+        return self.get_paginated_response(serializer_class(rows, many=True).data)
+
+
+class ClientViewSet(TrainerViewSet):
+    """A trainer's clients; a practice admin's: the practice's. Lists and creates are 403 for
+    anyone who is not a trainer; a client that is not the user's is a 404."""
+
+    output_serializer = ClientSerializer
+    input_serializers = {
+        "create": ClientCreateInputSerializer,
+        "partial_update": ClientUpdateInputSerializer,
+    }
+    filterset_class = ClientFilter
+
+    def get_queryset(self) -> QuerySet[Client]:
+        return client_list(self.request.user)
+
+    @extend_schema(summary="The trainer's clients", responses={200: ClientSerializer(many=True)})
+    def list(self, request: Request) -> Response:
+        return self.page(self.get_queryset(), ClientSerializer)
+
+    @extend_schema(
+        summary="Add a client",
+        description="The client belongs to the creating trainer; a practice admin may name "
+        "another trainer of the practice with `trainer`.",
+        request=ClientCreateInputSerializer,
+        responses={201: ClientSerializer},
+    )
+    def create(self, request: Request) -> Response:
+        client = services.client_create(
+            actor=request.user, **self.input(ClientCreateInputSerializer)
+        )
+        return Response(
+            ClientSerializer(client_detail(request.user, client.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(summary="One client", parameters=[ID], responses={200: ClientSerializer})
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(ClientSerializer(client_detail(request.user, pk)).data)
+
+    @extend_schema(
+        summary="Change a client's details or reassign them",
+        description="Only the fields sent change. `trainer` reassigns the client: practice "
+        "admins only, to a trainer of the same practice.",
+        parameters=[ID],
+        request=ClientUpdateInputSerializer,
+        responses={200: ClientSerializer},
+    )
+    def partial_update(self, request: Request, pk: str) -> Response:
+        client = client_get(request.user, pk)
+        services.client_update(
+            actor=request.user, client=client, **self.input(ClientUpdateInputSerializer)
+        )
+        return Response(ClientSerializer(client_detail(request.user, pk)).data)
+
+
+class ProgramViewSet(TrainerViewSet):
+    """Programs of the trainer's clients. Lists and creates are 403 for anyone who is not a
+    trainer; a program of someone else's client is a 404."""
+
+    output_serializer = ProgramDetailSerializer
+    input_serializers = {"create": ProgramCreateInputSerializer}
+    filterset_class = ProgramFilter
+
+    def get_queryset(self) -> QuerySet[Program]:
+        return programs_for(self.request.user)
+
+    @extend_schema(
+        summary="Programs of the trainer's clients", responses={200: ProgramSerializer(many=True)}
+    )
+    def list(self, request: Request) -> Response:
+        return self.page(self.get_queryset(), ProgramSerializer)
+
+    @extend_schema(
+        summary="Assign a program to a client",
+        description="From `prescriptions`, or copied from a `template` of the practice (not "
+        "both). The client's previous active program ends.",
+        request=ProgramCreateInputSerializer,
+        responses={201: ProgramDetailSerializer},
+    )
+    def create(self, request: Request) -> Response:
+        program = services.program_create(
+            actor=request.user, **self.input(ProgramCreateInputSerializer)
+        )
+        return Response(
+            ProgramDetailSerializer(program_detail(request.user, program.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        summary="One program with its current prescriptions",
+        parameters=[ID],
+        responses={200: ProgramDetailSerializer},
+    )
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(ProgramDetailSerializer(program_detail(request.user, pk)).data)
+
+
+class TemplateViewSet(TrainerViewSet):
+    """The practice's library of program templates. Lists and creates are 403 for anyone who is
+    not a trainer; another practice's template is a 404."""
+
+    output_serializer = TemplateDetailSerializer
+    input_serializers = {
+        "create": TemplateCreateInputSerializer,
+        "assign": TemplateAssignInputSerializer,
+    }
+    filterset_class = TemplateFilter
+
+    def get_queryset(self) -> QuerySet[ProgramTemplate]:
+        # the count of prescriptions groups the rows, and Meta.ordering does not apply then
+        return templates_for(self.request.user).order_by("name", "pk")
+
+    @extend_schema(
+        summary="The practice's program templates", responses={200: TemplateSerializer(many=True)}
+    )
+    def list(self, request: Request) -> Response:
+        return self.page(self.get_queryset(), TemplateSerializer)
+
+    @extend_schema(
+        summary="Add a template to the practice's library",
+        request=TemplateCreateInputSerializer,
+        responses={201: TemplateDetailSerializer},
+    )
+    def create(self, request: Request) -> Response:
+        template = services.template_create(
+            actor=request.user, **self.input(TemplateCreateInputSerializer)
+        )
+        return Response(
+            TemplateDetailSerializer(template_detail(request.user, template.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+    @extend_schema(
+        summary="One template with its prescriptions",
+        parameters=[ID],
+        responses={200: TemplateDetailSerializer},
+    )
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(TemplateDetailSerializer(template_detail(request.user, pk)).data)
+
+    @extend_schema(
+        summary="Copy a template to several clients",
+        description="Each client gets a copy as their new active program (their previous one "
+        "ends). All or nothing.",
+        parameters=[ID],
+        request=TemplateAssignInputSerializer,
+        responses={201: ProgramSerializer(many=True)},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def assign(self, request: Request, pk: str) -> Response:
+        template = template_detail(request.user, pk)
+        programs = services.template_assign(
+            actor=request.user, template=template, **self.input(TemplateAssignInputSerializer)
+        )
+        return Response(ProgramSerializer(programs, many=True).data, status=status.HTTP_201_CREATED)

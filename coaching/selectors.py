@@ -10,7 +10,15 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import Count, Prefetch, QuerySet
 from django.http import Http404
 
-from coaching.models import Client, Practice, Prescription, Program, ProgramTemplate, Trainer
+from coaching.models import (
+    Client,
+    Practice,
+    Prescription,
+    Program,
+    ProgramTemplate,
+    TemplatePrescription,
+    Trainer,
+)
 from exercises.permissions import CATALOGUE_EDITORS_GROUP
 
 Actor = AbstractBaseUser | AnonymousUser
@@ -119,6 +127,14 @@ def client_list(actor: Actor) -> QuerySet[Client]:
     )
 
 
+def client_detail(actor: Actor, pk: object) -> Client:
+    """One client as the list shows them (with their active program), or 404."""
+    try:
+        return client_list(actor).get(pk=pk)
+    except (Client.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such client.") from exc
+
+
 # --- programs and templates -----------------------------------------------------------------
 
 
@@ -134,8 +150,13 @@ def programs_for(actor: Actor) -> QuerySet[Program]:
 
 
 def program_detail(actor: Actor, pk: object) -> Program:
-    """One program with its current prescriptions (and their exercises) in three queries."""
-    current = Prescription.objects.filter(ended_at__isnull=True).select_related("exercise")
+    """One program with its current prescriptions, their exercises and the exercises' cues: a
+    constant number of queries (program, prescriptions, cues), whatever their number."""
+    current = (
+        Prescription.objects.filter(ended_at__isnull=True)
+        .select_related("exercise")
+        .prefetch_related("exercise__cues")
+    )
     try:
         return (
             programs_for(actor)
@@ -166,6 +187,22 @@ def templates_for(actor: Actor) -> QuerySet[ProgramTemplate]:
     if profile.trainer:
         return qs.filter(practice=profile.trainer.practice)
     return qs.none()
+
+
+def template_detail(actor: Actor, pk: object) -> ProgramTemplate:
+    """One template of the actor's library with its prescriptions, their exercises and cues
+    (a constant number of queries), or 404."""
+    prescriptions = TemplatePrescription.objects.select_related("exercise").prefetch_related(
+        "exercise__cues"
+    )
+    try:
+        return (
+            templates_for(actor)
+            .prefetch_related(Prefetch("prescriptions", queryset=prescriptions))
+            .get(pk=pk)
+        )
+    except (ProgramTemplate.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such template.") from exc
 
 
 # --- the catalogue's question: is this exercise in use? ----------------------------------------

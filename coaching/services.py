@@ -15,6 +15,7 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from coaching.models import (
@@ -28,7 +29,7 @@ from coaching.models import (
     User,
 )
 from coaching.roles import PRACTICE_ADMINS_GROUP, TRAINERS_GROUP
-from coaching.selectors import Actor, clients_for, profile_of, trainers_for
+from coaching.selectors import Actor, clients_for, profile_of, templates_for, trainers_for
 from exercises.models import Exercise
 
 PRESCRIPTION_FIELDS = ("sets", "reps_min", "reps_max", "load_kg", "tempo", "hold_seconds", "notes")
@@ -186,7 +187,7 @@ def client_update(
             raise ValidationError({"trainer": "That trainer is not in the client's practice."})
         client.trainer = trainer
         client_fields.append("trainer")
-    if client_fields:
+    if client_fields or user_changes:  # the apps sync clients by updated_at (?since=)
         client.save(update_fields=[*client_fields, "updated_at"])
     return client
 
@@ -295,6 +296,50 @@ def template_create(
 
 
 @transaction.atomic
+def template_update(
+    *,
+    actor: Actor,
+    template: ProgramTemplate,
+    name: str,
+    prescriptions: Sequence[PrescriptionSpec],
+    description: str = "",
+    sessions_per_week: int = 3,
+) -> ProgramTemplate:
+    """Edit a template of the library: its details and its exercises, replaced as a whole (a
+    template has no history; programs copied from it keep their own prescriptions)."""
+    _acting_trainer(actor)
+    if not templates_for(actor).filter(pk=template.pk).exists():
+        raise PermissionDenied("Not your practice's template.")
+    if not prescriptions:
+        raise ValidationError({"prescriptions": "A template needs at least one exercise."})
+    _check_prescriptions(prescriptions)
+    if not 1 <= sessions_per_week <= 14:
+        raise ValidationError({"sessions_per_week": "Between 1 and 14 sessions a week."})
+    taken = ProgramTemplate.objects.filter(practice_id=template.practice_id, name=name)
+    if taken.exclude(pk=template.pk).exists():
+        raise ValidationError({"name": "The practice already has a template with this name."})
+    template.name = name
+    template.description = description
+    template.sessions_per_week = sessions_per_week
+    template.save(update_fields=["name", "description", "sessions_per_week", "updated_at"])
+    template.prescriptions.all().delete()
+    TemplatePrescription.objects.bulk_create(
+        TemplatePrescription(template=template, order=i, **spec.values())
+        for i, spec in enumerate(prescriptions)
+    )
+    return template
+
+
+@transaction.atomic
+def template_delete(*, actor: Actor, template: ProgramTemplate) -> None:
+    """Remove a template from the library; programs made from it keep their exercises."""
+    _acting_trainer(actor)
+    if not templates_for(actor).filter(pk=template.pk).exists():
+        raise PermissionDenied("Not your practice's template.")
+    template.delete()
+
+
+@transaction.atomic
 def template_assign(
     *,
     actor: Actor,
@@ -347,6 +392,23 @@ def prescription_replace(
         )
     except IntegrityError as exc:
         raise ValidationError("This prescription was already replaced.") from exc
+
+
+@transaction.atomic
+def prescription_add(*, actor: Actor, program: Program, spec: PrescriptionSpec) -> Prescription:
+    """Add an exercise to a client's active program, after the ones already there."""
+    if not clients_for(actor).filter(pk=program.client_id).exists():
+        raise PermissionDenied("Not your client.")
+    if program.status != Program.Status.ACTIVE:
+        raise ValidationError("Only an active program can change.")
+    _check_prescriptions([spec], field="prescription")
+    last = program.prescriptions.aggregate(last=Max("order"))["last"]
+    return Prescription.objects.create(
+        program=program,
+        order=0 if last is None else last + 1,
+        started_at=timezone.now(),
+        **spec.values(),
+    )
 
 
 @transaction.atomic

@@ -3,12 +3,22 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from coaching.api import LogoutView, MeView, TokenView
+from coaching.api import (
+    ClientViewSet,
+    LogoutView,
+    MeView,
+    ProgramViewSet,
+    TemplateViewSet,
+    TokenView,
+)
 from config.health import health
 from exercises.api import ExerciseViewSet
 
 router = DefaultRouter()
 router.register("exercises", ExerciseViewSet, basename="exercise")
+router.register("clients", ClientViewSet, basename="client")
+router.register("programs", ProgramViewSet, basename="program")
+router.register("templates", TemplateViewSet, basename="template")
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),

@@ -66,6 +66,7 @@ class ExerciseAdmin(admin.ModelAdmin):
     inlines = [CueInline, MistakeInline, HarderVariationInline]
     actions = ["publish", "retire", "return_to_draft"]
     list_per_page = 50
+    ordering = ["name"]
     save_on_top = True
     fieldsets = [
         (None, {"fields": ["name", "slug", "status", "aliases", "summary"]}),

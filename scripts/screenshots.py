@@ -2,11 +2,16 @@
 Chromium (never a downloaded browser), for looking at what we build.
 
     .venv/bin/python scripts/screenshots.py http://127.0.0.1:8000 var/screenshots
+    .venv/bin/python scripts/screenshots.py http://127.0.0.1:8000 var/screenshots \
+        --trainer tara:password --trainer-only   # the trainers' admin, signed in as a trainer
+
+The trainer's pages need a trainer with clients, at least one with an active program, and a
+template in the practice's library.
 """
 
 from __future__ import annotations
 
-import sys
+import argparse
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
@@ -39,10 +44,52 @@ def sign_in(page, base: str, path: str, username: str, password: str) -> None:
     page.wait_for_load_state("networkidle")
 
 
-def main(base: str, out: Path) -> None:
+def trainer_admin(browser, base: str, out: Path, username: str, password: str) -> None:
+    """The trainers' admin: client list, a client, their program, the template library and the
+    assign-a-template action's page."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    sign_in(page, base, "/admin/login/", username, password)
+
+    def shot(name: str, full_page: bool = True) -> None:
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=out / f"trainer-{name}.png", full_page=full_page)
+
+    page.goto(base + "/admin/")
+    shot("admin-index")
+    page.goto(base + "/admin/coaching/client/")
+    shot("clients")
+    page.goto(base + "/admin/coaching/client/?active_program=yes")
+    page.click("#result_list tbody tr th a")
+    shot("client")
+    page.click("a.changelink >> text=Edit this program")
+    shot("program")
+    page.goto(base + "/admin/coaching/program/add/")
+    shot("program-add")
+    page.goto(base + "/admin/coaching/programtemplate/")
+    shot("templates")
+    page.click("#result_list tbody tr th a")
+    shot("template")
+    page.goto(base + "/admin/coaching/client/")
+    for box in page.locator("#result_list tbody input.action-select").all()[:2]:
+        box.check()
+    page.select_option("select[name=action]", "assign_template")
+    page.click("button[name=index]")
+    shot("assign-template")
+    context.close()
+
+
+def main(base: str, out: Path, trainer: str | None = None, trainer_only: bool = False) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        if trainer:
+            username, _, password = trainer.partition(":")
+            trainer_admin(browser, base, out, username, password)
+        if trainer_only:
+            browser.close()
+            print("\n".join(str(p) for p in sorted(out.glob("trainer-*.png"))))
+            return
         for width_name, (w, h) in WIDTHS.items():
             portal = browser.new_context(viewport={"width": w, "height": h})
             page = portal.new_page()
@@ -70,4 +117,10 @@ def main(base: str, out: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1].rstrip("/"), Path(sys.argv[2]))
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("base", help="e.g. http://127.0.0.1:8000")
+    parser.add_argument("out", type=Path, help="folder for the PNGs")
+    parser.add_argument("--trainer", help="username:password of a trainer with clients")
+    parser.add_argument("--trainer-only", action="store_true", help="only the trainer's pages")
+    opts = parser.parse_args()
+    main(opts.base.rstrip("/"), opts.out, opts.trainer, opts.trainer_only)

@@ -1,0 +1,265 @@
+"""Serializers of the trainer API.
+
+Input serializers check the shape of a request and find the rows it names through the
+selectors, so another person's row is "does not exist", exactly like an unknown id. Output
+serializers present what a service or a selector returned. The rules themselves (who may do
+what, a client's one active program, templates of the client's practice) live in
+``coaching.services``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.validators import UnicodeUsernameValidator
+from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from coaching.models import Client, Program, ProgramTemplate, Trainer
+from coaching.selectors import Actor, clients_for, templates_for, trainers_for
+from coaching.services import PrescriptionSpec
+from exercises.api import CueSerializer
+from exercises.models import Exercise
+
+# --- fields that look rows up through the selectors -------------------------------------------
+
+
+class _VisibleRowField(serializers.PrimaryKeyRelatedField):
+    """A primary key looked up among the rows the requesting user may see."""
+
+    def visible(self, actor: Actor) -> QuerySet:
+        raise NotImplementedError
+
+    def get_queryset(self) -> QuerySet:
+        return self.visible(self.context["request"].user)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class ClientField(_VisibleRowField):
+    def visible(self, actor: Actor) -> QuerySet[Client]:
+        return clients_for(actor)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class TrainerField(_VisibleRowField):
+    def visible(self, actor: Actor) -> QuerySet[Trainer]:
+        return trainers_for(actor)
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class TemplateField(_VisibleRowField):
+    def visible(self, actor: Actor) -> QuerySet[ProgramTemplate]:
+        return templates_for(actor)
+
+
+# --- input ------------------------------------------------------------------------------------
+
+
+class PrescriptionInputSerializer(serializers.Serializer):
+    """One exercise to prescribe. The ranges are those of the database constraints."""
+
+    exercise = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Exercise.objects.published(),
+        help_text="Slug of a published exercise of the catalogue.",
+    )
+    sets = serializers.IntegerField(min_value=1, max_value=10)
+    reps_min = serializers.IntegerField(min_value=1, max_value=100)
+    reps_max = serializers.IntegerField(
+        min_value=1, max_value=100, help_text="At least `reps_min`."
+    )
+    load_kg = serializers.DecimalField(
+        max_digits=6, decimal_places=2, min_value=0, max_value=1000,
+        required=False, allow_null=True, default=None,
+    )  # fmt: skip
+    tempo = serializers.CharField(
+        max_length=20, required=False, allow_blank=True, default="",
+        help_text="Seconds per phase, e.g. 2-1-2 (up, hold, down).",
+    )  # fmt: skip
+    hold_seconds = serializers.IntegerField(
+        min_value=1, max_value=300, required=False, allow_null=True, default=None
+    )
+    notes = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs["reps_min"] > attrs["reps_max"]:
+            raise serializers.ValidationError({"reps_max": "Must be at least reps_min."})
+        return attrs
+
+
+def _specs(prescriptions: list[dict[str, Any]]) -> list[PrescriptionSpec]:
+    return [PrescriptionSpec(**values) for values in prescriptions]
+
+
+class ClientCreateInputSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150, validators=[UnicodeUsernameValidator()])
+    email = serializers.EmailField(max_length=254)
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
+    password = serializers.CharField(
+        max_length=128, write_only=True, trim_whitespace=False, style={"input_type": "password"}
+    )
+    trainer = TrainerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A practice admin may give the client to a trainer of the practice; "
+        "by default the client is the creating trainer's.",
+    )
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ClientUpdateInputSerializer(serializers.Serializer):
+    """Every field optional; what is left out stays as it is."""
+
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    email = serializers.EmailField(max_length=254, required=False)
+    notes = serializers.CharField(required=False, allow_blank=True)
+    trainer = TrainerField(
+        required=False,
+        help_text="Reassign the client: practice admins only, to a trainer of the practice.",
+    )
+
+
+class ProgramCreateInputSerializer(serializers.Serializer):
+    """Either `prescriptions` or a `template` (copied), not both."""
+
+    client = ClientField()
+    name = serializers.CharField(
+        max_length=120,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required with prescriptions; defaults to the template's name.",
+    )
+    starts_on = serializers.DateField(required=False, allow_null=True, default=None)
+    sessions_per_week = serializers.IntegerField(
+        min_value=1, max_value=14, required=False, allow_null=True, default=None
+    )
+    prescriptions = PrescriptionInputSerializer(many=True, required=False)
+    template = TemplateField(required=False, allow_null=True, default=None)
+
+    def validate_prescriptions(self, value: list[dict[str, Any]]) -> list[PrescriptionSpec]:
+        return _specs(value)
+
+
+class TemplateCreateInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=120)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    sessions_per_week = serializers.IntegerField(
+        min_value=1, max_value=14, required=False, default=3
+    )
+    prescriptions = PrescriptionInputSerializer(many=True)
+
+    def validate_prescriptions(self, value: list[dict[str, Any]]) -> list[PrescriptionSpec]:
+        return _specs(value)
+
+
+class TemplateAssignInputSerializer(serializers.Serializer):
+    clients = ClientField(many=True, help_text="Ids of the clients to copy the template to.")
+    starts_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+    def validate_clients(self, value: list[Client]) -> list[Client]:
+        if len({client.pk for client in value}) != len(value):
+            raise serializers.ValidationError("Name each client once.")
+        return value
+
+
+# --- output -----------------------------------------------------------------------------------
+
+
+class ExerciseBriefSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+    cues = CueSerializer(many=True, help_text="In order: setup, brace, movement, stop, return.")
+
+
+class TemplatePrescriptionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    exercise = ExerciseBriefSerializer()
+    sets = serializers.IntegerField()
+    reps_min = serializers.IntegerField()
+    reps_max = serializers.IntegerField()
+    load_kg = serializers.DecimalField(
+        max_digits=6, decimal_places=2, coerce_to_string=False, allow_null=True
+    )
+    tempo = serializers.CharField()
+    hold_seconds = serializers.IntegerField(allow_null=True)
+    notes = serializers.CharField()
+
+
+class ProgramPrescriptionSerializer(TemplatePrescriptionSerializer):
+    started_at = serializers.DateTimeField()
+
+
+class ActiveProgramSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    starts_on = serializers.DateField()
+
+
+class ClientSerializer(serializers.Serializer):
+    """A client as their trainer sees them (from ``selectors.client_list``/``client_detail``)."""
+
+    id = serializers.IntegerField()
+    username = serializers.CharField(source="user.username")
+    email = serializers.EmailField(source="user.email")
+    first_name = serializers.CharField(source="user.first_name")
+    last_name = serializers.CharField(source="user.last_name")
+    notes = serializers.CharField()
+    trainer = serializers.IntegerField(source="trainer_id")
+    trainer_name = serializers.SerializerMethodField()
+    practice = serializers.IntegerField(source="practice_id")
+    active_program = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def get_trainer_name(self, client: Client) -> str:
+        return str(client.trainer.user)
+
+    @extend_schema_field(ActiveProgramSerializer(allow_null=True))
+    def get_active_program(self, client: Client) -> dict[str, Any] | None:
+        programs = client.active_programs  # prefetched by the selector
+        return ActiveProgramSerializer(programs[0]).data if programs else None
+
+
+class ProgramSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    client = serializers.IntegerField(source="client_id")
+    client_name = serializers.SerializerMethodField()
+    name = serializers.CharField()
+    status = serializers.ChoiceField(choices=Program.Status.choices)
+    starts_on = serializers.DateField()
+    ended_on = serializers.DateField(allow_null=True)
+    sessions_per_week = serializers.IntegerField()
+    template = serializers.IntegerField(
+        source="template_id", allow_null=True, help_text="The template it was copied from."
+    )
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def get_client_name(self, program: Program) -> str:
+        return str(program.client.user)
+
+
+class ProgramDetailSerializer(ProgramSerializer):
+    prescriptions = ProgramPrescriptionSerializer(
+        source="current", many=True, help_text="The current prescriptions, in order."
+    )
+
+
+class TemplateSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    practice = serializers.IntegerField(source="practice_id")
+    name = serializers.CharField()
+    description = serializers.CharField()
+    sessions_per_week = serializers.IntegerField()
+    prescription_count = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+
+class TemplateDetailSerializer(TemplateSerializer):
+    prescriptions = TemplatePrescriptionSerializer(many=True)

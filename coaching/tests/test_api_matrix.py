@@ -1,0 +1,263 @@
+"""Who may do what on every route of the trainer API, actor by actor, with an object of
+practice A (trainer A's) and one of practice C: the exact status code, nothing written when
+refused, and no foreign row in any list, filter or search.
+
+The actors (the ``world`` fixture): anonymous; client A (trainer A's) and client B (trainer
+B's); trainers A and B (colleagues in practice A); trainer C (practice C); the practice admin of
+A; a catalogue editor; and, from conftest, a plain member and a superuser.
+
+The rule: 401 when not signed in. Someone who is not a trainer gets 403 on a collection route
+(list, create) and 404 on a detail route (retrieve, update, assign). Another person's object is a
+404 in the URL and a 400 "does not exist" in the body (``client``, ``template``, ``trainer``)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+import yaml
+from rest_framework.test import APIClient
+
+from coaching.models import Client, Program, ProgramTemplate
+from coaching.tests.test_api_trainer import NEW_PASSWORD, api, state
+
+pytestmark = pytest.mark.django_db
+
+ACTORS = (
+    "anonymous", "client_a", "client_b", "trainer_a", "trainer_b", "trainer_c", "admin", "editor",
+    "member", "superuser",
+)  # fmt: skip
+CLIENTS, PROGRAMS, TEMPLATES = "/api/v1/clients/", "/api/v1/programs/", "/api/v1/templates/"
+
+
+def user_of(request: pytest.FixtureRequest, world: Any, actor: str) -> Any:
+    if actor == "anonymous":
+        return None
+    if actor in ("member", "superuser"):  # the conftest fixtures of those names
+        return request.getfixturevalue(actor)
+    who = getattr(world, actor)
+    return who if actor == "editor" else who.user
+
+
+def rx() -> list[dict[str, Any]]:
+    return [{"exercise": "glute-bridge", "sets": 3, "reps_min": 8, "reps_max": 12}]
+
+
+def new_client(actor: str) -> dict[str, Any]:
+    return {"username": f"new_{actor}", "email": f"{actor}@example.com", "password": NEW_PASSWORD}
+
+
+Path = Callable[[Any], str]
+Body = Callable[[Any, str], Any] | None
+
+# name: (method, path, body); "A" is an object of practice A (trainer A's), "C" of practice C
+ROUTES: dict[str, tuple[str, Path, Body]] = {
+    "clients list": ("get", lambda w: CLIENTS, None),
+    "clients create": ("post", lambda w: CLIENTS, lambda w, a: new_client(a)),
+    "client A retrieve": ("get", lambda w: f"{CLIENTS}{w.client_a.pk}/", None),
+    "client C retrieve": ("get", lambda w: f"{CLIENTS}{w.client_c.pk}/", None),
+    "client A update": ("patch", lambda w: f"{CLIENTS}{w.client_a.pk}/", lambda w, a: {"notes": a}),
+    "client C update": ("patch", lambda w: f"{CLIENTS}{w.client_c.pk}/", lambda w, a: {"notes": a}),
+    "client A reassign to B": (
+        "patch", lambda w: f"{CLIENTS}{w.client_a.pk}/", lambda w, a: {"trainer": w.trainer_b.pk}
+    ),
+    "programs list": ("get", lambda w: PROGRAMS, None),
+    "program create, client A": (
+        "post", lambda w: PROGRAMS,
+        lambda w, a: {"client": w.client_a.pk, "name": "P", "prescriptions": rx()},
+    ),
+    "program create, client C": (
+        "post", lambda w: PROGRAMS,
+        lambda w, a: {"client": w.client_c.pk, "name": "P", "prescriptions": rx()},
+    ),
+    "program create, template A, client A": (
+        "post", lambda w: PROGRAMS, lambda w, a: {"client": w.client_a.pk, "template": w.template_a.pk}
+    ),
+    "program create, template A, client C": (
+        "post", lambda w: PROGRAMS, lambda w, a: {"client": w.client_c.pk, "template": w.template_a.pk}
+    ),
+    "program A retrieve": ("get", lambda w: f"{PROGRAMS}{w.program_a.pk}/", None),
+    "program C retrieve": ("get", lambda w: f"{PROGRAMS}{w.program_c.pk}/", None),
+    "templates list": ("get", lambda w: TEMPLATES, None),
+    "templates create": (
+        "post", lambda w: TEMPLATES, lambda w, a: {"name": f"T {a}", "prescriptions": rx()}
+    ),
+    "template A retrieve": ("get", lambda w: f"{TEMPLATES}{w.template_a.pk}/", None),
+    "template C retrieve": ("get", lambda w: f"{TEMPLATES}{w.template_c.pk}/", None),
+    "template A assign, client A": (
+        "post", lambda w: f"{TEMPLATES}{w.template_a.pk}/assign/",
+        lambda w, a: {"clients": [w.client_a.pk]},
+    ),
+    "template C assign, client C": (
+        "post", lambda w: f"{TEMPLATES}{w.template_c.pk}/assign/",
+        lambda w, a: {"clients": [w.client_c.pk]},
+    ),
+    "template A assign, client C": (
+        "post", lambda w: f"{TEMPLATES}{w.template_a.pk}/assign/",
+        lambda w, a: {"clients": [w.client_c.pk]},
+    ),
+}  # fmt: skip
+
+# The exact status for each actor, in the order of ACTORS. The superuser has no practice: a
+# client or a template they create must say whose / which practice's it is (400 without).
+#                                            anon cl_a cl_b tr_a tr_b tr_c adm  edit memb root
+EXPECTED: dict[str, tuple[int, ...]] = {
+    "clients list":                          (401, 403, 403, 200, 200, 200, 200, 403, 403, 200),
+    "clients create":                        (401, 403, 403, 201, 201, 201, 201, 403, 403, 400),
+    "client A retrieve":                     (401, 404, 404, 200, 404, 404, 200, 404, 404, 200),
+    "client C retrieve":                     (401, 404, 404, 404, 404, 200, 404, 404, 404, 200),
+    "client A update":                       (401, 404, 404, 200, 404, 404, 200, 404, 404, 200),
+    "client C update":                       (401, 404, 404, 404, 404, 200, 404, 404, 404, 200),
+    "client A reassign to B":                (401, 404, 404, 400, 404, 404, 200, 404, 404, 200),
+    "programs list":                         (401, 403, 403, 200, 200, 200, 200, 403, 403, 200),
+    "program create, client A":              (401, 403, 403, 201, 400, 400, 201, 403, 403, 201),
+    "program create, client C":              (401, 403, 403, 400, 400, 201, 400, 403, 403, 201),
+    "program create, template A, client A":  (401, 403, 403, 201, 400, 400, 201, 403, 403, 201),
+    "program create, template A, client C":  (401, 403, 403, 400, 400, 400, 400, 403, 403, 400),
+    "program A retrieve":                    (401, 404, 404, 200, 404, 404, 200, 404, 404, 200),
+    "program C retrieve":                    (401, 404, 404, 404, 404, 200, 404, 404, 404, 200),
+    "templates list":                        (401, 403, 403, 200, 200, 200, 200, 403, 403, 200),
+    "templates create":                      (401, 403, 403, 201, 201, 201, 201, 403, 403, 400),
+    "template A retrieve":                   (401, 404, 404, 200, 200, 404, 200, 404, 404, 200),
+    "template C retrieve":                   (401, 404, 404, 404, 404, 200, 404, 404, 404, 200),
+    "template A assign, client A":           (401, 404, 404, 201, 400, 404, 201, 404, 404, 201),
+    "template C assign, client C":           (401, 404, 404, 404, 404, 201, 404, 404, 404, 201),
+    "template A assign, client C":           (401, 404, 404, 400, 400, 404, 400, 404, 404, 400),
+}  # fmt: skip
+
+CASES = [(route, actor) for route in ROUTES for actor in ACTORS]
+
+
+def test_the_table_has_a_row_per_route_and_a_column_per_actor():
+    assert set(EXPECTED) == set(ROUTES)
+    assert {len(row) for row in EXPECTED.values()} == {len(ACTORS)}
+
+
+def test_the_matrix_covers_every_route_of_the_trainer_api(world, client):
+    """Every (method, path) the schema offers under the trainer API has rows above."""
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+    offered = {
+        (method, path)
+        for path, operations in schema["paths"].items()
+        if path.startswith(("/api/v1/clients/", "/api/v1/programs/", "/api/v1/templates/"))
+        and "/sessions/" not in path  # a client's sessions (issue 4) have their own tests
+        for method in operations
+        if method != "parameters"
+    }
+    tested = {
+        (method, re.sub(r"/\d+/", "/{id}/", path(world))) for method, path, *_ in ROUTES.values()
+    }
+    assert tested == offered
+
+
+@pytest.mark.parametrize(("route", "actor"), CASES, ids=[f"{r}-{a}" for r, a in CASES])
+def test_status(request, world, route, actor):
+    method, path, body = ROUTES[route]
+    expected = EXPECTED[route][ACTORS.index(actor)]
+    client = api(user_of(request, world, actor))
+    before = state()
+
+    if body is None:
+        response = getattr(client, method)(path(world))
+    else:
+        response = getattr(client, method)(path(world), body(world, actor), format="json")
+
+    assert response.status_code == expected, response.content
+    if expected >= 400:
+        assert response.json()["errors"], "the error envelope"
+        assert state() == before, "a refused request writes nothing"
+    if expected == 404:
+        assert response.json()["errors"][0]["code"] == "not_found"
+    if method != "get" and expected < 400:
+        assert state() != before
+
+
+# --- lists: no foreign row, ever ---------------------------------------------------------------
+
+VISIBLE = {
+    # actor: (clients, programs, templates) by name in the world fixture
+    "trainer_a": ({"client_a"}, {"program_a"}, {"template_a"}),
+    "trainer_b": ({"client_b"}, {"program_b"}, {"template_a"}),
+    "trainer_c": ({"client_c"}, {"program_c"}, {"template_c"}),
+    "admin": ({"client_a", "client_b"}, {"program_a", "program_b"}, {"template_a"}),
+}
+
+
+def ids(world: Any, names: set[str]) -> set[int]:
+    return {getattr(world, name).pk for name in names}
+
+
+def listed(client: APIClient, url: str, query: dict[str, Any] | None = None) -> set[int]:
+    response = client.get(url, {"page_size": 1000, **(query or {})})
+    assert response.status_code == 200, response.content
+    return {row["id"] for row in response.json()["results"]}
+
+
+@pytest.mark.parametrize("actor", list(VISIBLE))
+def test_lists_show_exactly_the_actors_rows(world, actor):
+    clients, programs, templates = VISIBLE[actor]
+    client = api(user_of(None, world, actor))
+    assert listed(client, "/api/v1/clients/") == ids(world, clients)
+    assert listed(client, "/api/v1/programs/") == ids(world, programs)
+    assert listed(client, "/api/v1/templates/") == ids(world, templates)
+
+
+def test_a_superuser_sees_every_row(world, superuser):
+    client = api(superuser)
+    assert listed(client, "/api/v1/clients/") == set(Client.objects.values_list("pk", flat=True))
+    assert listed(client, "/api/v1/programs/") == set(Program.objects.values_list("pk", flat=True))
+    assert listed(client, "/api/v1/templates/") == set(
+        ProgramTemplate.objects.values_list("pk", flat=True)
+    )
+
+
+@pytest.mark.parametrize("actor", list(VISIBLE))
+def test_search_and_filters_never_reach_a_foreign_row(world, actor):
+    """Searching for, or filtering by, every client and trainer there is: only the actor's own
+    rows ever come back; naming a row one may not see is a 400, as an unknown id is."""
+    own_clients = ids(world, VISIBLE[actor][0])
+    client = api(user_of(None, world, actor))
+    for other in ("client_a", "client_b", "client_c"):
+        other_client = getattr(world, other)
+        for term in (other_client.user.username, other_client.user.email, "client", "example"):
+            assert listed(client, "/api/v1/clients/", {"search": term}) <= own_clients
+        filtered = client.get("/api/v1/programs/", {"client": other_client.pk})
+        if other_client.pk in own_clients:
+            assert {row["client"] for row in filtered.json()["results"]} == {other_client.pk}
+        else:
+            assert filtered.status_code == 400
+            assert filtered.json()["errors"][0]["attr"] == "client"
+    for trainer in ("trainer_a", "trainer_b", "trainer_c", "admin"):
+        filtered = client.get("/api/v1/clients/", {"trainer": getattr(world, trainer).pk})
+        if filtered.status_code == 200:
+            assert {row["id"] for row in filtered.json()["results"]} <= own_clients
+        else:
+            assert filtered.status_code == 400
+            assert filtered.json()["errors"][0]["attr"] == "trainer"
+    # a colleague is a filter only for the practice admin
+    colleague = client.get("/api/v1/clients/", {"trainer": world.trainer_b.pk})
+    assert colleague.status_code == (200 if actor in ("admin", "trainer_b") else 400)
+
+
+@pytest.mark.parametrize(
+    ("actor", "role"),
+    [
+        ("client_a", "client"),
+        ("trainer_a", "trainer"),
+        ("trainer_c", "trainer"),
+        ("admin", "practice_admin"),
+        ("editor", "catalogue_editor"),
+        ("member", "member"),
+        ("superuser", "superuser"),
+    ],
+)
+def test_me_says_each_actors_role(request, world, actor, role):
+    user = user_of(request, world, actor)
+    body = api(user).get("/api/v1/me/").json()
+    assert (body["username"], body["role"]) == (user.username, role)
+
+
+def test_me_is_401_for_anonymous(world):
+    assert api(None).get("/api/v1/me/").status_code == 401
