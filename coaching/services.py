@@ -78,6 +78,11 @@ def _check_prescriptions(specs: Sequence[PrescriptionSpec], field: str = "prescr
         raise ValidationError(errors)
 
 
+def _check_sessions_per_week(sessions_per_week: int) -> None:
+    if not 1 <= sessions_per_week <= 14:
+        raise ValidationError({"sessions_per_week": "Between 1 and 14 sessions a week."})
+
+
 # --- people ---------------------------------------------------------------------------------
 
 
@@ -241,8 +246,7 @@ def program_create(
         raise ValidationError({"name": "This field is required."})
     _check_prescriptions(prescriptions)
     sessions_per_week = sessions_per_week or 3
-    if not 1 <= sessions_per_week <= 14:
-        raise ValidationError({"sessions_per_week": "Between 1 and 14 sessions a week."})
+    _check_sessions_per_week(sessions_per_week)
     today = timezone.localdate()
     Client.objects.select_for_update().filter(pk=client.pk).first()  # one assignment at a time
     _end_active_program(client, today)
@@ -262,6 +266,32 @@ def program_create(
     return program
 
 
+def _check_template(
+    practice_id: int,
+    name: str,
+    prescriptions: Sequence[PrescriptionSpec],
+    sessions_per_week: int,
+    template_id: int | None = None,
+) -> None:
+    """What a template of the library must satisfy, whether new or edited."""
+    if not prescriptions:
+        raise ValidationError({"prescriptions": "A template needs at least one exercise."})
+    _check_prescriptions(prescriptions)
+    _check_sessions_per_week(sessions_per_week)
+    taken = ProgramTemplate.objects.filter(practice_id=practice_id, name=name)
+    if taken.exclude(pk=template_id).exists():
+        raise ValidationError({"name": "The practice already has a template with this name."})
+
+
+def _write_template_prescriptions(
+    template: ProgramTemplate, prescriptions: Sequence[PrescriptionSpec]
+) -> None:
+    TemplatePrescription.objects.bulk_create(
+        TemplatePrescription(template=template, order=i, **spec.values())
+        for i, spec in enumerate(prescriptions)
+    )
+
+
 @transaction.atomic
 def template_create(
     *,
@@ -276,11 +306,7 @@ def template_create(
     practice = acting.practice if acting else practice
     if practice is None:
         raise ValidationError({"practice": "Say which practice the template belongs to."})
-    if not prescriptions:
-        raise ValidationError({"prescriptions": "A template needs at least one exercise."})
-    _check_prescriptions(prescriptions)
-    if ProgramTemplate.objects.filter(practice=practice, name=name).exists():
-        raise ValidationError({"name": "The practice already has a template with this name."})
+    _check_template(practice.pk, name, prescriptions, sessions_per_week)
     template = ProgramTemplate.objects.create(
         practice=practice,
         name=name,
@@ -288,10 +314,7 @@ def template_create(
         sessions_per_week=sessions_per_week,
         created_by=acting,
     )
-    TemplatePrescription.objects.bulk_create(
-        TemplatePrescription(template=template, order=i, **spec.values())
-        for i, spec in enumerate(prescriptions)
-    )
+    _write_template_prescriptions(template, prescriptions)
     return template
 
 
@@ -310,23 +333,13 @@ def template_update(
     _acting_trainer(actor)
     if not templates_for(actor).filter(pk=template.pk).exists():
         raise PermissionDenied("Not your practice's template.")
-    if not prescriptions:
-        raise ValidationError({"prescriptions": "A template needs at least one exercise."})
-    _check_prescriptions(prescriptions)
-    if not 1 <= sessions_per_week <= 14:
-        raise ValidationError({"sessions_per_week": "Between 1 and 14 sessions a week."})
-    taken = ProgramTemplate.objects.filter(practice_id=template.practice_id, name=name)
-    if taken.exclude(pk=template.pk).exists():
-        raise ValidationError({"name": "The practice already has a template with this name."})
+    _check_template(template.practice_id, name, prescriptions, sessions_per_week, template.pk)
     template.name = name
     template.description = description
     template.sessions_per_week = sessions_per_week
     template.save(update_fields=["name", "description", "sessions_per_week", "updated_at"])
     template.prescriptions.all().delete()
-    TemplatePrescription.objects.bulk_create(
-        TemplatePrescription(template=template, order=i, **spec.values())
-        for i, spec in enumerate(prescriptions)
-    )
+    _write_template_prescriptions(template, prescriptions)
     return template
 
 

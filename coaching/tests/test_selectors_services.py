@@ -379,3 +379,17 @@ def test_seed_demo_is_idempotent(catalogue):
     assert Program.objects.filter(status="active").count() == 8
     tom = Trainer.objects.get(user__username="tom")
     assert names(clients_for(tom.user)) == {"alice", "ben", "chloe", "dev"}
+
+
+@pytest.mark.parametrize("sessions_per_week", [0, 15])
+def test_a_template_with_an_impossible_week_is_refused_not_a_database_error(
+    world, sessions_per_week
+):
+    before = ProgramTemplate.objects.count()
+    with pytest.raises(ValidationError) as excinfo:
+        template_create(
+            actor=world.trainer_a.user, name="Too much", prescriptions=[spec(world.exercise)],
+            sessions_per_week=sessions_per_week,
+        )  # fmt: skip
+    assert "sessions_per_week" in excinfo.value.message_dict
+    assert ProgramTemplate.objects.count() == before
