@@ -37,8 +37,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from coaching import services
-from coaching.filters import ClientFilter, ProgramFilter, TemplateFilter
-from coaching.models import Client, Program, ProgramTemplate
+from coaching.filters import ClientFilter, ProgramFilter, SessionFilter, TemplateFilter
+from coaching.log_serializers import SessionSerializer
+from coaching.models import Program, ProgramTemplate
 from coaching.selectors import (
     client_detail,
     client_get,
@@ -46,6 +47,7 @@ from coaching.selectors import (
     profile_of,
     program_detail,
     programs_for,
+    sessions_for,
     template_detail,
     templates_for,
     user_role,
@@ -209,7 +211,9 @@ class ClientViewSet(TrainerViewSet):
     }
     filterset_class = ClientFilter
 
-    def get_queryset(self) -> QuerySet[Client]:
+    def get_queryset(self) -> QuerySet:
+        if self.action == "sessions":
+            return sessions_for(self.request.user)
         return client_list(self.request.user)
 
     @extend_schema(summary="The trainer's clients", responses={200: ClientSerializer(many=True)})
@@ -231,6 +235,16 @@ class ClientViewSet(TrainerViewSet):
             ClientSerializer(client_detail(request.user, client.pk)).data,
             status=status.HTTP_201_CREATED,
         )
+
+    @extend_schema(
+        summary="A client's sessions, newest first",
+        parameters=[ID],
+        responses={200: SessionSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get"], filterset_class=SessionFilter)
+    def sessions(self, request: Request, pk: str) -> Response:
+        client = client_get(request.user, pk)
+        return self.page(self.get_queryset().filter(client=client), SessionSerializer)
 
     @extend_schema(summary="One client", parameters=[ID], responses={200: ClientSerializer})
     def retrieve(self, request: Request, pk: str) -> Response:

@@ -8,7 +8,7 @@ import django_filters
 from django.db.models import Q, QuerySet
 from rest_framework.request import Request
 
-from coaching.models import Client, Program, ProgramTemplate, Trainer
+from coaching.models import CheckIn, Client, Program, ProgramTemplate, Session, Trainer
 from coaching.selectors import clients_for, trainers_for
 
 SINCE_HELP = "Only rows changed after this time (ISO 8601), for syncing."
@@ -69,4 +69,30 @@ class TemplateFilter(django_filters.FilterSet):
 
     class Meta:
         model = ProgramTemplate
+        fields: list[str] = []
+
+
+class SessionFilter(django_filters.FilterSet):
+    since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gt", help_text=SINCE_HELP
+    )
+    performed_after = django_filters.IsoDateTimeFilter(
+        field_name="performed_at", lookup_expr="gte", help_text="Performed at or after (ISO 8601)."
+    )
+    performed_before = django_filters.IsoDateTimeFilter(
+        field_name="performed_at", lookup_expr="lt", help_text="Performed before (ISO 8601)."
+    )
+
+    class Meta:
+        model = Session
+        fields: list[str] = []
+
+
+class CheckInFilter(django_filters.FilterSet):
+    since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gt", help_text=SINCE_HELP
+    )
+
+    class Meta:
+        model = CheckIn
         fields: list[str] = []

@@ -7,15 +7,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 
 from coaching.models import (
+    CheckIn,
     Client,
+    Entry,
     Practice,
     Prescription,
     Program,
     ProgramTemplate,
+    Session,
     TemplatePrescription,
     Trainer,
 )
@@ -117,13 +120,20 @@ def client_get(actor: Actor, pk: object) -> Client:
 
 
 def client_list(actor: Actor) -> QuerySet[Client]:
-    """The trainer's caseload for lists: each client with their active program's name, in a
-    constant number of queries."""
+    """The trainer's caseload for lists: each client with their active program's name and the
+    time of their last session, in a constant number of queries."""
     active = Program.objects.filter(status=Program.Status.ACTIVE).only(
         "id", "name", "client_id", "starts_on"
     )
-    return clients_for(actor).prefetch_related(
-        Prefetch("programs", queryset=active, to_attr="active_programs")
+    last_session = (
+        Session.objects.filter(client=OuterRef("pk"))
+        .order_by("-performed_at")
+        .values("performed_at")[:1]
+    )
+    return (
+        clients_for(actor)
+        .annotate(last_session_at=Subquery(last_session))
+        .prefetch_related(Prefetch("programs", queryset=active, to_attr="active_programs"))
     )
 
 
@@ -167,8 +177,12 @@ def program_detail(actor: Actor, pk: object) -> Program:
         raise Http404("No such program.") from exc
 
 
-def active_program(client: Client) -> Program | None:
+def active_program(client: Client, *, with_cues: bool = False) -> Program | None:
+    """The client's active program with its current prescriptions and their exercises (and
+    the exercises' cues when asked): at most three queries."""
     current = Prescription.objects.filter(ended_at__isnull=True).select_related("exercise")
+    if with_cues:
+        current = current.prefetch_related("exercise__cues")
     return (
         client.programs.filter(status=Program.Status.ACTIVE)
         .prefetch_related(Prefetch("prescriptions", queryset=current, to_attr="current"))
@@ -236,3 +250,54 @@ def exercises_prescribed(exercise_ids: list[int]) -> dict[int, str]:
             f"used in {n} program template{'s' if n != 1 else ''}",
         )
     return reasons
+
+
+# --- what clients log -------------------------------------------------------------------------
+
+
+def _client_records(actor: Actor, qs: QuerySet) -> QuerySet:
+    """A client's own records; a trainer's clients' (a practice admin: the practice's)."""
+    if actor.is_authenticated and actor.is_superuser:
+        return qs
+    profile = profile_of(actor)
+    if profile.client:
+        return qs.filter(client=profile.client)
+    if profile.trainer:
+        return qs.filter(client__in=clients_for(actor).values("pk"))
+    return qs.none()
+
+
+def sessions_for(actor: Actor) -> QuerySet[Session]:
+    """Sessions the actor may see, each with its entries, their sets and exercises: a constant
+    number of queries (sessions, entries with prescriptions and exercises, sets)."""
+    entries = Entry.objects.select_related("prescription__exercise").prefetch_related("sets")
+    return _client_records(
+        actor, Session.objects.prefetch_related(Prefetch("entries", queryset=entries))
+    )
+
+
+def session_get(actor: Actor, pk: object) -> Session:
+    try:
+        return sessions_for(actor).get(pk=pk)
+    except (Session.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such session.") from exc
+
+
+def check_ins_for(actor: Actor) -> QuerySet[CheckIn]:
+    return _client_records(actor, CheckIn.objects.all())
+
+
+def check_in_get(actor: Actor, pk: object) -> CheckIn:
+    try:
+        return check_ins_for(actor).get(pk=pk)
+    except (CheckIn.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such check-in.") from exc
+
+
+def loggable_prescriptions(actor: Actor) -> QuerySet[Prescription]:
+    """The prescriptions a client may name in a session: their own (the service then refuses
+    one of an ended program, or one replaced before the session, with the reason)."""
+    client = profile_of(actor).client
+    if client is None:
+        return Prescription.objects.none()
+    return Prescription.objects.select_related("program", "exercise").filter(program__client=client)

@@ -213,6 +213,9 @@ class ClientSerializer(serializers.Serializer):
     trainer_name = serializers.SerializerMethodField()
     practice = serializers.IntegerField(source="practice_id")
     active_program = serializers.SerializerMethodField()
+    last_session_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the client's most recent session was performed."
+    )
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 

@@ -4,9 +4,12 @@ is half-written."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -19,18 +22,34 @@ from django.db.models import Max
 from django.utils import timezone
 
 from coaching.models import (
+    CheckIn,
     Client,
+    Entry,
     Practice,
     Prescription,
     Program,
     ProgramTemplate,
+    ReviewState,
+    Session,
+    Set,
     TemplatePrescription,
     Trainer,
     User,
 )
+from coaching.models.logs import MAX_ENTRIES_PER_SESSION, MAX_REPS, MAX_SETS_PER_ENTRY
+from coaching.reporting import (
+    PAIN_MAX,
+    PAIN_MIN,
+    PainLocation,
+    PainQuality,
+    Safety,
+    Symptom,
+    safety_for,
+)
 from coaching.roles import PRACTICE_ADMINS_GROUP, TRAINERS_GROUP
 from coaching.selectors import Actor, clients_for, profile_of, templates_for, trainers_for
 from exercises.models import Exercise
+from triage.services import request_review
 
 PRESCRIPTION_FIELDS = ("sets", "reps_min", "reps_max", "load_kg", "tempo", "hold_seconds", "notes")
 
@@ -433,3 +452,283 @@ def prescription_end(*, actor: Actor, prescription: Prescription) -> Prescriptio
         prescription.ended_at = timezone.now()
         prescription.save(update_fields=["ended_at"])
     return prescription
+
+
+# --- what clients log: sessions and check-ins ---------------------------------------------------
+#
+# A device sends each record once with an idempotency key (a UUID it made for that record). The
+# same key again returns the stored record and writes nothing; the same key with a different body
+# is refused. Twenty copies sent at once store one: the unique constraint on (client, key) makes
+# the others wait for the first transaction and then find its row.
+
+FUTURE_TOLERANCE = timedelta(days=1)
+
+
+class KeyReused(Exception):
+    """The idempotency key was already used for a different record."""
+
+    def __init__(self, record: Session | CheckIn) -> None:
+        super().__init__("This Idempotency-Key was already used for a different record.")
+        self.record = record
+
+
+@dataclass(frozen=True)
+class SetSpec:
+    reps: int
+    load_kg: Decimal | None = None
+    rpe: int | None = None
+
+
+@dataclass(frozen=True)
+class EntrySpec:
+    prescription: Prescription
+    pain_during: int
+    sets: tuple[SetSpec, ...]
+    pain_location: str = ""
+    pain_quality: str = ""
+
+
+@dataclass(frozen=True)
+class SessionSpec:
+    performed_at: datetime
+    pain_before: int
+    pain_after: int
+    entries: tuple[EntrySpec, ...]
+    symptoms: tuple[str, ...] = ()
+    notes: str = ""
+
+    def digest(self) -> str:
+        return _digest(
+            {
+                "performed_at": self.performed_at.astimezone(UTC).isoformat(),
+                "pain": [self.pain_before, self.pain_after],
+                "symptoms": sorted(set(self.symptoms)),
+                "notes": self.notes,
+                "entries": [
+                    [
+                        e.prescription.pk,
+                        e.pain_during,
+                        e.pain_location,
+                        e.pain_quality,
+                        [[s.reps, _decimal(s.load_kg), s.rpe] for s in e.sets],
+                    ]
+                    for e in self.entries
+                ],
+            }
+        )
+
+
+@dataclass(frozen=True)
+class CheckInSpec:
+    date: date
+    pain: int
+    stiffness: int
+    symptoms: tuple[str, ...] = ()
+
+    def digest(self) -> str:
+        return _digest(
+            {
+                "date": self.date.isoformat(),
+                "pain": [self.pain, self.stiffness],
+                "symptoms": sorted(set(self.symptoms)),
+            }
+        )
+
+
+@dataclass(frozen=True)
+class Logged:
+    """What logging returned: the stored record, whether this call stored it (False for a
+    replay of the same key), and the immediate safety answer to its symptoms."""
+
+    record: Session | CheckIn
+    created: bool
+    safety: Safety | None
+
+
+def _decimal(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value.normalize():f}"
+
+
+def _digest(payload: dict[str, Any]) -> str:
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _logging_client(actor: Actor) -> Client:
+    client = profile_of(actor).client
+    if client is None:
+        raise PermissionDenied("Only clients log sessions and check-ins.")
+    return client
+
+
+def _check_pain(errors: dict[str, list[str]], field: str, value: int) -> None:
+    if not PAIN_MIN <= value <= PAIN_MAX:
+        errors.setdefault(field, []).append(f"Pain is rated from {PAIN_MIN} to {PAIN_MAX}.")
+
+
+def _check_symptoms(errors: dict[str, list[str]], symptoms: Sequence[str]) -> None:
+    unknown = sorted(set(symptoms) - set(Symptom.values))
+    if unknown:
+        errors.setdefault("symptoms", []).append(f"Unknown symptom: {', '.join(unknown)}.")
+
+
+def _check_session(client: Client, spec: SessionSpec, now: datetime) -> Program:
+    """Every value in range, and every entry answering one of the client's current
+    prescriptions of one active program. Returns that program."""
+    errors: dict[str, list[str]] = {}
+    if spec.performed_at > now + FUTURE_TOLERANCE:
+        errors["performed_at"] = ["Cannot be more than a day in the future."]
+    _check_pain(errors, "pain_before", spec.pain_before)
+    _check_pain(errors, "pain_after", spec.pain_after)
+    _check_symptoms(errors, spec.symptoms)
+    if not 1 <= len(spec.entries) <= MAX_ENTRIES_PER_SESSION:
+        errors["entries"] = [f"Log between 1 and {MAX_ENTRIES_PER_SESSION} exercises."]
+    programs: set[int] = set()
+    seen: set[int] = set()
+    for i, entry in enumerate(spec.entries):
+        prefix = f"entries.{i}"
+        prescription = entry.prescription
+        program = prescription.program
+        if program.client_id != client.pk:
+            errors[f"{prefix}.prescription"] = ["Not one of your prescriptions."]
+            continue
+        if program.status != Program.Status.ACTIVE:
+            errors[f"{prefix}.prescription"] = ["This program has ended."]
+        elif prescription.ended_at is not None and prescription.ended_at < spec.performed_at:
+            errors[f"{prefix}.prescription"] = [
+                "Your trainer changed this exercise before this session; reload your program."
+            ]
+        if prescription.pk in seen:
+            errors[f"{prefix}.prescription"] = ["Each exercise is logged once per session."]
+        seen.add(prescription.pk)
+        programs.add(program.pk)
+        _check_pain(errors, f"{prefix}.pain_during", entry.pain_during)
+        if entry.pain_location not in ("", *PainLocation.values):
+            errors[f"{prefix}.pain_location"] = ["Unknown pain location."]
+        if entry.pain_quality not in ("", *PainQuality.values):
+            errors[f"{prefix}.pain_quality"] = ["Unknown pain quality."]
+        if not 1 <= len(entry.sets) <= MAX_SETS_PER_ENTRY:
+            errors[f"{prefix}.sets"] = [f"Log between 1 and {MAX_SETS_PER_ENTRY} sets."]
+        for j, s in enumerate(entry.sets):
+            if not 0 <= s.reps <= MAX_REPS:
+                errors[f"{prefix}.sets.{j}.reps"] = [f"Reps are between 0 and {MAX_REPS}."]
+            if s.rpe is not None and not 1 <= s.rpe <= 10:
+                errors[f"{prefix}.sets.{j}.rpe"] = ["RPE is rated from 1 to 10."]
+            if s.load_kg is not None and not 0 <= s.load_kg <= 1000:
+                errors[f"{prefix}.sets.{j}.load_kg"] = ["Load is between 0 and 1000 kg."]
+    if len(programs) > 1:
+        errors["entries"] = ["All exercises of a session come from one program."]
+    if errors:
+        raise ValidationError(errors)
+    return spec.entries[0].prescription.program
+
+
+def _replay(
+    model: type[Session] | type[CheckIn], client: Client, key: uuid.UUID, digest: str
+) -> Session | CheckIn | None:
+    """The record stored under this key, or None; ``KeyReused`` if it was a different one."""
+    record = model.objects.filter(client=client, idempotency_key=key).first()
+    if record is not None and record.body_digest != digest:
+        raise KeyReused(record)
+    return record
+
+
+def session_log(
+    *,
+    actor: Actor,
+    spec: SessionSpec,
+    idempotency_key: uuid.UUID | None = None,
+    now: datetime | None = None,
+) -> Logged:
+    """Store a client's session with its entries and sets, pending review, and hand it to
+    triage once committed. The same key again returns the stored session."""
+    client = _logging_client(actor)
+    key = idempotency_key or uuid.uuid4()
+    digest = spec.digest()
+    safety = safety_for(spec.symptoms)
+    existing = _replay(Session, client, key, digest)
+    if existing is not None:
+        return Logged(existing, False, safety)
+    program = _check_session(client, spec, now or timezone.now())
+    try:
+        with transaction.atomic():
+            session = Session.objects.create(
+                client=client,
+                program=program,
+                idempotency_key=key,
+                body_digest=digest,
+                performed_at=spec.performed_at,
+                pain_before=spec.pain_before,
+                pain_after=spec.pain_after,
+                symptoms=sorted(set(spec.symptoms), key=Symptom.values.index),
+                notes=spec.notes,
+                review_state=ReviewState.PENDING,
+            )
+            entries = Entry.objects.bulk_create(
+                Entry(
+                    session=session,
+                    prescription=e.prescription,
+                    order=i,
+                    pain_during=e.pain_during,
+                    pain_location=e.pain_location,
+                    pain_quality=e.pain_quality,
+                )
+                for i, e in enumerate(spec.entries)
+            )
+            Set.objects.bulk_create(
+                Set(entry=entry, number=n, reps=s.reps, load_kg=s.load_kg, rpe=s.rpe)
+                for entry, e in zip(entries, spec.entries, strict=True)
+                for n, s in enumerate(e.sets, start=1)
+            )
+            request_review(client_id=client.pk)
+    except IntegrityError:
+        existing = _replay(Session, client, key, digest)
+        if existing is None:
+            raise
+        return Logged(existing, False, safety)
+    return Logged(session, True, safety)
+
+
+def check_in_log(
+    *,
+    actor: Actor,
+    spec: CheckInSpec,
+    idempotency_key: uuid.UUID | None = None,
+    today: date | None = None,
+) -> Logged:
+    """Store a client's morning check-in, pending review, and hand it to triage once
+    committed. The same key again returns the stored check-in."""
+    client = _logging_client(actor)
+    key = idempotency_key or uuid.uuid4()
+    digest = spec.digest()
+    safety = safety_for(spec.symptoms)
+    existing = _replay(CheckIn, client, key, digest)
+    if existing is not None:
+        return Logged(existing, False, safety)
+    errors: dict[str, list[str]] = {}
+    if spec.date > (today or timezone.localdate()) + FUTURE_TOLERANCE:
+        errors["date"] = ["Cannot be in the future."]
+    _check_pain(errors, "pain", spec.pain)
+    _check_pain(errors, "stiffness", spec.stiffness)
+    _check_symptoms(errors, spec.symptoms)
+    if errors:
+        raise ValidationError(errors)
+    try:
+        with transaction.atomic():
+            check_in = CheckIn.objects.create(
+                client=client,
+                idempotency_key=key,
+                body_digest=digest,
+                date=spec.date,
+                pain=spec.pain,
+                stiffness=spec.stiffness,
+                symptoms=sorted(set(spec.symptoms), key=Symptom.values.index),
+                review_state=ReviewState.PENDING,
+            )
+            request_review(client_id=client.pk)
+    except IntegrityError:
+        existing = _replay(CheckIn, client, key, digest)
+        if existing is None:
+            raise
+        return Logged(existing, False, safety)
+    return Logged(check_in, True, safety)

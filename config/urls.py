@@ -11,6 +11,7 @@ from coaching.api import (
     TemplateViewSet,
     TokenView,
 )
+from coaching.client_api import CheckInViewSet, MyProgramView, SessionViewSet
 from config.health import health
 from exercises.api import ExerciseViewSet
 
@@ -19,11 +20,14 @@ router.register("exercises", ExerciseViewSet, basename="exercise")
 router.register("clients", ClientViewSet, basename="client")
 router.register("programs", ProgramViewSet, basename="program")
 router.register("templates", TemplateViewSet, basename="template")
+router.register("sessions", SessionViewSet, basename="session")
+router.register("check-ins", CheckInViewSet, basename="check-in")
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
     path("auth/logout/", LogoutView.as_view(), name="auth-logout"),
     path("me/", MeView.as_view(), name="me"),
+    path("me/program/", MyProgramView.as_view(), name="me-program"),
     *router.urls,
 ]
 

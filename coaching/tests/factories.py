@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 import factory
 from django.contrib.auth.hashers import make_password
@@ -110,3 +111,77 @@ class ProgramFactory(factory.django.DjangoModelFactory):
                 program=self, exercise=exercise, order=order, sets=3, reps_min=8, reps_max=12,
                 started_at=timezone.now(),
             )  # fmt: skip
+
+
+# --- what clients log: through the service, as the portal and the API do ----------------------
+
+
+def session_body(
+    program: Any, *, pain: int = 1, symptoms: tuple[str, ...] = (), **fields: Any
+) -> dict:
+    """An API body answering every current prescription of ``program``: sets at the top of the
+    rep range, the same ``pain`` before, during and after."""
+    from django.utils import timezone
+
+    body = {
+        "performed_at": timezone.now().isoformat(),
+        "pain_before": pain,
+        "pain_after": pain,
+        "symptoms": list(symptoms),
+        "notes": "",
+        "entries": [
+            {
+                "prescription": p.pk,
+                "pain_during": pain,
+                "pain_location": "lower_back" if pain else "",
+                "pain_quality": "ache" if pain else "",
+                "sets": [{"reps": p.reps_max, "load_kg": None, "rpe": 6}] * p.sets,
+            }
+            for p in program.prescriptions.filter(ended_at__isnull=True).order_by("order", "id")
+        ],
+    }
+    body.update(fields)
+    return body
+
+
+def log_session(client: Any, *, performed_at: Any = None, **kwargs: Any) -> Any:
+    """A session of ``client`` answering their active program, stored by ``session_log``."""
+    from django.utils import timezone
+
+    from coaching.selectors import active_program
+    from coaching.services import EntrySpec, SessionSpec, SetSpec, session_log
+
+    program = active_program(client)
+    pain = kwargs.pop("pain", 1)
+    spec = SessionSpec(
+        performed_at=performed_at or timezone.now(),
+        pain_before=kwargs.pop("pain_before", pain),
+        pain_after=kwargs.pop("pain_after", pain),
+        symptoms=tuple(kwargs.pop("symptoms", ())),
+        notes=kwargs.pop("notes", ""),
+        entries=tuple(
+            EntrySpec(
+                prescription=p,
+                pain_during=pain,
+                pain_location="lower_back" if pain else "",
+                pain_quality="ache" if pain else "",
+                sets=tuple(SetSpec(reps=p.reps_max, rpe=6) for _ in range(p.sets)),
+            )
+            for p in program.current
+        ),
+    )
+    return session_log(actor=client.user, spec=spec, **kwargs).record
+
+
+def log_check_in(client: Any, *, day: Any = None, pain: int = 2, **kwargs: Any) -> Any:
+    from django.utils import timezone
+
+    from coaching.services import CheckInSpec, check_in_log
+
+    spec = CheckInSpec(
+        date=day or timezone.localdate(),
+        pain=pain,
+        stiffness=kwargs.pop("stiffness", pain),
+        symptoms=tuple(kwargs.pop("symptoms", ())),
+    )
+    return check_in_log(actor=client.user, spec=spec, **kwargs).record

@@ -1,0 +1,196 @@
+"""The client's API: ``/api/v1/me/program/``, ``/api/v1/sessions/`` and ``/api/v1/check-ins/``.
+
+Who gets what: anonymous 401; someone who is not a client gets 403 on the collection routes and
+404 on the detail routes (a detail route names an object, and the API never says whether another
+person's object exists); a client sees only their own records.
+
+Creating is idempotent. The device sends ``Idempotency-Key: <uuid>`` (made once per record); the
+same key again answers 201 with the stored record (and ``Idempotent-Replayed: true``), creating
+nothing; the same key with a different body is a 409. Without the header every POST creates a
+record. The reply carries ``safety``, computed in the request from the reported symptoms."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, status, viewsets
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from coaching import services
+from coaching.filters import CheckInFilter, SessionFilter
+from coaching.log_serializers import (
+    CheckInInputSerializer,
+    CheckInSerializer,
+    MyProgramSerializer,
+    SessionInputSerializer,
+    SessionSerializer,
+)
+from coaching.selectors import (
+    active_program,
+    check_in_get,
+    check_ins_for,
+    profile_of,
+    session_get,
+    sessions_for,
+)
+
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    required=False,
+    description="A UUID the device makes once per record. Sending the same key again returns "
+    "the stored record and creates nothing; the same key with a different body is a 409.",
+)
+ID = OpenApiParameter("id", int, OpenApiParameter.PATH)
+
+
+class KeyConflict(exceptions.APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "This Idempotency-Key was already used for a different record."
+    default_code = "idempotency_key_reused"
+
+
+class IsClient(BasePermission):
+    message = "Only clients log sessions and check-ins."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if not request.user.is_authenticated:
+            return False
+        if profile_of(request.user).client is not None:
+            return True
+        if getattr(view, "detail", False):
+            raise exceptions.NotFound
+        return False
+
+
+def idempotency_key(request: Request) -> uuid.UUID | None:
+    raw = request.headers.get("Idempotency-Key")
+    if raw is None:
+        return None
+    try:
+        return uuid.UUID(raw.strip())
+    except ValueError as exc:
+        raise exceptions.ValidationError(
+            {"Idempotency-Key": ["Must be a UUID, made once per record by the device."]}
+        ) from exc
+
+
+class MyProgramView(APIView):
+    permission_classes = [IsClient]
+
+    @extend_schema(
+        summary="The client's active program",
+        description="Its current prescriptions, in order, each with the exercise's cues. "
+        "404 when the client has no active program.",
+        responses={200: MyProgramSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        program = active_program(profile_of(request.user).client, with_cues=True)
+        if program is None:
+            raise exceptions.NotFound("You have no active program yet.")
+        return Response(MyProgramSerializer(program).data)
+
+
+class _LogViewSet(viewsets.GenericViewSet):
+    permission_classes = [IsClient]
+
+    def _created(self, logged: services.Logged, serializer: type) -> Response:
+        headers = {} if logged.created else {"Idempotent-Replayed": "true"}
+        return Response(
+            serializer(logged.record).data, status=status.HTTP_201_CREATED, headers=headers
+        )
+
+    def _log(self, service: Any, input_serializer: type, **kwargs: Any) -> services.Logged:
+        key = idempotency_key(self.request)
+        data = input_serializer(data=self.request.data, context={"request": self.request})
+        data.is_valid(raise_exception=True)
+        try:
+            return service(actor=self.request.user, spec=data.validated_data, idempotency_key=key)
+        except services.KeyReused as exc:
+            raise KeyConflict from exc
+
+    def _page(self, queryset: Any, serializer: type) -> Response:
+        rows = self.paginate_queryset(self.filter_queryset(queryset))
+        return self.get_paginated_response(serializer(rows, many=True).data)
+
+
+class SessionViewSet(_LogViewSet):
+    """The client's own sessions."""
+
+    filterset_class = SessionFilter
+    serializer_class = SessionInputSerializer  # the browsable API's form
+
+    def get_queryset(self) -> Any:
+        return sessions_for(self.request.user)
+
+    @extend_schema(
+        summary="Own sessions, newest first", responses={200: SessionSerializer(many=True)}
+    )
+    def list(self, request: Request) -> Response:
+        return self._page(self.get_queryset(), SessionSerializer)
+
+    @extend_schema(
+        summary="One of own sessions", parameters=[ID], responses={200: SessionSerializer}
+    )
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(SessionSerializer(session_get(request.user, pk)).data)
+
+    @extend_schema(
+        summary="Log a session (idempotent)",
+        description="Stores the session pending review and hands it to triage. `safety` is "
+        "null, or what to tell the client at once about a red-flag symptom.",
+        parameters=[IDEMPOTENCY_KEY],
+        request=SessionInputSerializer,
+        responses={
+            201: SessionSerializer,
+            409: OpenApiResponse(description="The key was used for a different session."),
+        },
+    )
+    def create(self, request: Request) -> Response:
+        logged = self._log(services.session_log, SessionInputSerializer)
+        return self._created(
+            services.Logged(session_get(request.user, logged.record.pk), logged.created, None),
+            SessionSerializer,
+        )
+
+
+class CheckInViewSet(_LogViewSet):
+    """The client's morning check-ins."""
+
+    filterset_class = CheckInFilter
+    serializer_class = CheckInInputSerializer
+
+    def get_queryset(self) -> Any:
+        return check_ins_for(self.request.user)
+
+    @extend_schema(
+        summary="Own check-ins, newest first", responses={200: CheckInSerializer(many=True)}
+    )
+    def list(self, request: Request) -> Response:
+        return self._page(self.get_queryset(), CheckInSerializer)
+
+    @extend_schema(
+        summary="One of own check-ins", parameters=[ID], responses={200: CheckInSerializer}
+    )
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(CheckInSerializer(check_in_get(request.user, pk)).data)
+
+    @extend_schema(
+        summary="Log a morning check-in (idempotent)",
+        parameters=[IDEMPOTENCY_KEY],
+        request=CheckInInputSerializer,
+        responses={
+            201: CheckInSerializer,
+            409: OpenApiResponse(description="The key was used for a different check-in."),
+        },
+    )
+    def create(self, request: Request) -> Response:
+        return self._created(
+            self._log(services.check_in_log, CheckInInputSerializer), CheckInSerializer
+        )
