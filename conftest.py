@@ -43,6 +43,21 @@ def celery_worker(
 
 
 @pytest.fixture(autouse=True)
+def _groups_after_flush(request: pytest.FixtureRequest) -> None:
+    """A transactional test starts from a database that an earlier one flushed, which also
+    removed the groups the migrations made: make them again (idempotent)."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or (
+        marker is not None and marker.kwargs.get("transaction", False)
+    )
+    if transactional:
+        from coaching.roles import ensure_groups
+
+        request.getfixturevalue("transactional_db")
+        ensure_groups()
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache() -> Iterator[None]:
     """Each test starts with an empty cache: its database rows are new, so must answers be."""
     from django.core.cache import cache
@@ -108,7 +123,7 @@ def catalogue(db, catalogue_data):  # type: ignore[no-untyped-def]
 def world(db):  # type: ignore[no-untyped-def]
     """Two practices. In practice A: trainers A and B (colleagues), the practice admin, client A
     (trainer A's) and client B (trainer B's). In practice C: trainer C and client C. Plus a
-    catalogue editor. Each client has an active program."""
+    catalogue editor. Each client has an active program, a logged session and a check-in."""
     from types import SimpleNamespace
 
     from coaching.tests.factories import (
@@ -118,6 +133,8 @@ def world(db):  # type: ignore[no-untyped-def]
         ProgramFactory,
         ProgramTemplateFactory,
         TrainerFactory,
+        log_check_in,
+        log_session,
     )
     from exercises.tests.factories import ExerciseFactory
 
@@ -141,4 +158,8 @@ def world(db):  # type: ignore[no-untyped-def]
     w.template_c = ProgramTemplateFactory(practice=c, name="Glutes C")
     for template in (w.template_a, w.template_c):
         template.prescriptions.create(exercise=w.exercise, sets=3, reps_min=8, reps_max=12)
+    for name in ("a", "b", "c"):
+        owner = getattr(w, f"client_{name}")
+        setattr(w, f"session_{name}", log_session(owner, pain=2))
+        setattr(w, f"check_in_{name}", log_check_in(owner, pain=2))
     return w

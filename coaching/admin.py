@@ -15,7 +15,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Exists, Model, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, Max, Model, OuterRef, Q, QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
@@ -34,22 +34,28 @@ from coaching.forms import (
     with_service_error,
 )
 from coaching.models import (
+    CheckIn,
     Client,
+    Entry,
     Practice,
     Prescription,
     Program,
     ProgramTemplate,
+    Session,
     TemplatePrescription,
     Trainer,
     User,
 )
+from coaching.reporting import Symptom, safety_for
 from coaching.selectors import (
     active_program,
+    check_ins_for,
     client_get,
     client_list,
     clients_for,
     profile_of,
     programs_for,
+    sessions_for,
     templates_for,
     trainers_for,
 )
@@ -221,7 +227,14 @@ class ActiveProgramFilter(admin.SimpleListFilter):
 class ClientAdmin(ServiceAdmin):
     form = ClientChangeForm
     add_form = ClientAddForm
-    list_display = ["name", "username", "trainer_name", "active_program_link", "created"]
+    list_display = [
+        "name",
+        "username",
+        "trainer_name",
+        "active_program_link",
+        "last_session",
+        "created",
+    ]
     list_display_links = ["name"]
     list_filter = [TrainerFilter, ActiveProgramFilter]
     search_fields = ["user__first_name", "user__last_name", "user__username", "user__email"]
@@ -335,6 +348,16 @@ class ClientAdmin(ServiceAdmin):
             '<a href="{}?client={}" class="addlink">Assign</a>',
             reverse("admin:coaching_program_add"),
             obj.pk,
+        )
+
+    @admin.display(description="last session", ordering="last_session_at")
+    def last_session(self, obj: Client) -> str:
+        when = obj.last_session_at  # type: ignore[attr-defined]  # annotated by client_list
+        if when is None:
+            return format_html('<span class="quiet">{}</span>', "none yet")
+        url = reverse("admin:coaching_session_changelist")
+        return format_html(
+            '<a href="{}?client={}">{}</a>', url, obj.pk, _nowrap(_date(timezone.localtime(when)))
         )
 
     @admin.display(description="client since", ordering="created_at")
@@ -487,6 +510,13 @@ class PrescriptionInline(PrescriptionInlineBase):
 
     def get_extra(self, request: HttpRequest, obj: Program | None = None, **kwargs: Any) -> int:
         return 3 if obj is None else 1
+
+    def get_formset(self, request: HttpRequest, obj: Program | None = None, **kwargs: Any) -> Any:
+        formset = super().get_formset(request, obj, **kwargs)
+        # "End?" ends the prescription (the service keeps the row): the admin's check that a
+        # deletion would not remove protected rows (the client's logged entries) does not apply.
+        formset.form.hand_clean_DELETE = lambda form: None
+        return formset
 
     def _editable(self, obj: Program | None) -> bool:
         return obj is None or obj.status == Program.Status.ACTIVE
@@ -941,3 +971,231 @@ class PracticeAdmin(ReadOnlyAdmin):
 @admin.register(User)
 class CoachingUserAdmin(UserAdmin):
     list_display = ["username", "email", "first_name", "last_name", "is_staff", "last_login"]
+
+
+# --- what clients log (read-only: a client's report is theirs) ----------------------------------
+
+
+class ClientRecordFilter(admin.SimpleListFilter):
+    """``?client=<id>``, the link from the client list's "last session" column. A caseload can
+    hold thousands of clients, so the sidebar offers only the chosen one (to clear it); the
+    search box finds a client by name. Someone else's client matches nothing."""
+
+    title = "client"
+    parameter_name = "client"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        value = self.value()
+        if not (value and value.isdigit()):
+            return []
+        # Always one choice when one is given: a filter without choices is not applied at all.
+        chosen = clients_for(request.user).filter(pk=int(value)).first()
+        return [(value, str(chosen) if chosen else "no such client")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(client=int(value))
+        return queryset
+
+
+class SymptomsFilter(admin.SimpleListFilter):
+    title = "symptoms"
+    parameter_name = "symptoms"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list:
+        return [("yes", "Some reported"), ("no", "None reported")]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "yes":
+            return queryset.exclude(symptoms=[])
+        if self.value() == "no":
+            return queryset.filter(symptoms=[])
+        return queryset
+
+
+def _symptom_list(symptoms: list[str]) -> str:
+    """The reported symptoms in the client's words; red flags marked."""
+    if not symptoms:
+        return format_html('<span class="quiet">{}</span>', "none")
+    labels = dict(Symptom.choices)
+    safety = safety_for(symptoms)
+    flagged = set(safety.symptoms) if safety else set()
+    return format_html_join(
+        "",
+        '<div class="{}">{}</div>',
+        (("errornote" if code in flagged else "", labels.get(code, code)) for code in symptoms),
+    )
+
+
+class ClientRecordAdmin(ReadOnlyAdmin):
+    """Shared by sessions and check-ins: the viewer's clients' records, never editable here."""
+
+    list_per_page = 50
+    search_fields = [
+        "client__user__first_name",
+        "client__user__last_name",
+        "client__user__username",
+    ]
+    search_help_text = "Search by the client's name or username."
+
+    def get_list_filter(self, request: HttpRequest) -> list:
+        return [ClientRecordFilter, "review_state", SymptomsFilter]
+
+    @admin.display(description="client", ordering="client__user__first_name")
+    def client_link(self, obj: Session | CheckIn) -> str:
+        return _link("admin:coaching_client_change", obj.client_id, _nowrap(str(obj.client.user)))
+
+    @admin.display(description="symptoms")
+    def symptom_list(self, obj: Session | CheckIn) -> str:
+        return _symptom_list(obj.symptoms)
+
+    @admin.display(description="safety answer given")
+    def safety_answer(self, obj: Session | CheckIn) -> str:
+        safety = safety_for(obj.symptoms)
+        if safety is None:
+            return "none needed"
+        return format_html("<strong>{}</strong>: {}", safety.level, safety.message)
+
+
+class EntryInline(admin.TabularInline):
+    model = Entry
+    extra = 0
+    can_delete = False
+    fields = ["exercise_name", "prescribed", "done", "pain_during", "pain_location", "pain_quality"]
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Entry]:
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("prescription__exercise")
+            .prefetch_related("sets")
+        )
+
+    def has_view_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return request.user.has_perm("coaching.view_session")
+
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+        return False
+
+    @admin.display(description="exercise")
+    def exercise_name(self, obj: Entry) -> str:
+        return obj.prescription.exercise.name
+
+    @admin.display(description="prescribed")
+    def prescribed(self, obj: Entry) -> str:
+        return obj.prescription.dose()
+
+    @admin.display(description="done")
+    def done(self, obj: Entry) -> str:
+        sets = list(obj.sets.all())
+        reps = ", ".join(str(s.reps) for s in sets)
+        extra = []
+        loads = {s.load_kg for s in sets if s.load_kg is not None}
+        if loads:
+            extra.append(" / ".join(f"{load.normalize():f} kg" for load in sorted(loads)))
+        rpes = [s.rpe for s in sets if s.rpe is not None]
+        if rpes:
+            extra.append(f"RPE {max(rpes)}")
+        return " · ".join([f"{len(sets)} × ({reps})", *extra])
+
+
+@admin.register(Session)
+class SessionAdmin(ClientRecordAdmin):
+    """The sessions clients logged: what they did, how it felt, and any symptoms."""
+
+    list_display = [
+        "performed",
+        "client_link",
+        "pain_before",
+        "worst_pain_during",
+        "pain_after",
+        "symptom_list",
+        "review_state",
+    ]
+    list_display_links = ["performed"]
+    date_hierarchy = "performed_at"
+    ordering = ["-performed_at", "-id"]
+    inlines = [EntryInline]
+    fieldsets = [
+        (None, {"fields": ["client_link", "program_link", "performed_at", "logged"]}),
+        ("Pain (0–10)", {"fields": ["pain_before", "pain_after"]}),
+        ("Symptoms", {"fields": ["symptom_list", "safety_answer"]}),
+        (None, {"fields": ["notes", "review_state", "reviewed_at"]}),
+    ]
+    readonly_fields = [
+        "client_link",
+        "program_link",
+        "performed_at",
+        "logged",
+        "pain_before",
+        "pain_after",
+        "symptom_list",
+        "safety_answer",
+        "notes",
+        "review_state",
+        "reviewed_at",
+    ]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Session]:
+        qs = (
+            sessions_for(request.user)
+            .prefetch_related(None)
+            .select_related("client__user", "program")
+            .annotate(_worst=Max("entries__pain_during"))
+        )
+        return _ordered(self, request, qs)
+
+    @admin.display(description="performed", ordering="performed_at")
+    def performed(self, obj: Session) -> str:
+        return _nowrap(f"{timezone.localtime(obj.performed_at):%-d %b %Y %H:%M}")
+
+    @admin.display(description="worst pain during", ordering="_worst")
+    def worst_pain_during(self, obj: Session) -> object:
+        return obj._worst  # type: ignore[attr-defined]
+
+    @admin.display(description="program")
+    def program_link(self, obj: Session) -> str:
+        return _link("admin:coaching_program_change", obj.program_id, obj.program.name)
+
+    @admin.display(description="logged")
+    def logged(self, obj: Session) -> str:
+        late = obj.created_at - obj.performed_at
+        text = f"{timezone.localtime(obj.created_at):%-d %b %Y %H:%M}"
+        if late.total_seconds() > 6 * 3600:
+            text += f" ({late.days} d {late.seconds // 3600} h after the session)"
+        return text
+
+
+@admin.register(CheckIn)
+class CheckInAdmin(ClientRecordAdmin):
+    """The morning check-ins: pain and stiffness on waking, and any symptoms."""
+
+    list_display = ["day", "client_link", "pain", "stiffness", "symptom_list", "review_state"]
+    list_display_links = ["day"]
+    date_hierarchy = "date"
+    ordering = ["-date", "-id"]
+    fields = [
+        "client_link",
+        "date",
+        "pain",
+        "stiffness",
+        "symptom_list",
+        "safety_answer",
+        "review_state",
+        "reviewed_at",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[CheckIn]:
+        qs = check_ins_for(request.user).select_related("client__user")
+        return _ordered(self, request, qs)
+
+    @admin.display(description="date", ordering="date")
+    def day(self, obj: CheckIn) -> str:
+        return _nowrap(_date(obj.date))

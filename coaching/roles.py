@@ -28,9 +28,29 @@ TRAINER_PERMISSIONS: frozenset[str] = frozenset(
         "coaching.add_templateprescription",
         "coaching.change_templateprescription",
         "coaching.delete_templateprescription",
+        "coaching.view_session",  # what clients log is read-only for trainers
+        "coaching.view_checkin",
         *_CATALOGUE_READ,
     }
 )
 
 # On top of the trainers' group: see the practice's trainers.
 PRACTICE_ADMIN_PERMISSIONS: frozenset[str] = frozenset({"coaching.view_trainer"})
+
+
+def ensure_groups() -> None:
+    """Create both groups with exactly their permissions, as the migrations do. For a database
+    emptied after the migrations ran (a test that flushes it); idempotent."""
+    from django.contrib.auth.models import Group, Permission
+    from django.db.models import Q
+
+    for name, perms in (
+        (TRAINERS_GROUP, TRAINER_PERMISSIONS),
+        (PRACTICE_ADMINS_GROUP, PRACTICE_ADMIN_PERMISSIONS),
+    ):
+        wanted = Q(pk__in=[])
+        for perm in perms:
+            app_label, codename = perm.split(".")
+            wanted |= Q(content_type__app_label=app_label, codename=codename)
+        group, _ = Group.objects.get_or_create(name=name)
+        group.permissions.set(Permission.objects.filter(wanted))

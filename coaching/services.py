@@ -616,7 +616,7 @@ def _check_session(client: Client, spec: SessionSpec, now: datetime) -> Program:
                 errors[f"{prefix}.sets.{j}.rpe"] = ["RPE is rated from 1 to 10."]
             if s.load_kg is not None and not 0 <= s.load_kg <= 1000:
                 errors[f"{prefix}.sets.{j}.load_kg"] = ["Load is between 0 and 1000 kg."]
-    if len(programs) > 1:
+    if len(programs) > 1 and not errors:
         errors["entries"] = ["All exercises of a session come from one program."]
     if errors:
         raise ValidationError(errors)

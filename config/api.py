@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import drf_standardized_errors.handler
+from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -30,14 +33,40 @@ def lockout_response(
         "Too many failed sign-in attempts. Wait 15 minutes and try again, or reset your password."
     )
     if request.path.startswith("/api/"):
-        return JsonResponse(
-            {
-                "type": "client_error",
-                "errors": [{"code": "locked_out", "detail": message, "attr": None}],
-            },
-            status=429,
-        )
+        return error_response(429, "locked_out", message)
     return render(request, "portal/locked_out.html", {"message": message}, status=429)
+
+
+def error_response(status: int, code: str, detail: str, attr: str | None = None) -> JsonResponse:
+    """The API's error envelope, for answers given before DRF runs."""
+    return JsonResponse(
+        {"type": "client_error", "errors": [{"code": code, "detail": detail, "attr": attr}]},
+        status=status,
+    )
+
+
+class BodySizeLimitMiddleware:
+    """Refuse an API request whose body is over ``DATA_UPLOAD_MAX_MEMORY_SIZE`` before anything
+    reads it. Django checks the limit for form posts only; DRF's parsers read the stream past
+    it. A 400, as Django answers an oversized form post, in the API's envelope."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        if limit is not None and request.path.startswith("/api/"):
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                length = 0
+            if length > limit:
+                return error_response(
+                    400,
+                    "request_too_large",
+                    f"The request body is {length} bytes; the limit is {limit} bytes.",
+                )
+        return self.get_response(request)
 
 
 class ExceptionHandler(drf_standardized_errors.handler.ExceptionHandler):

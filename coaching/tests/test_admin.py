@@ -18,10 +18,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from coaching.models import (
+    CheckIn,
     Client,
     Prescription,
     Program,
     ProgramTemplate,
+    Session,
     TemplatePrescription,
     Trainer,
     User,
@@ -77,7 +79,7 @@ def names_of(w: SimpleNamespace, attr: str) -> list[str]:
     obj = getattr(w, attr)
     if isinstance(obj, (Client, Trainer)):
         return [obj.user.username, obj.user.get_full_name()]
-    if isinstance(obj, Program):
+    if isinstance(obj, (Program, Session, CheckIn)):
         return [obj.client.user.username, obj.client.user.get_full_name()]
     return [obj.name]
 
@@ -106,6 +108,8 @@ OBJECTS = {
     "programtemplate": ["template_a", "template_c"],
     "trainer": ["trainer_a", "trainer_b", "admin", "trainer_c"],
     "practice": ["practice_a", "practice_c"],
+    "session": ["session_a", "session_b", "session_c"],
+    "checkin": ["check_in_a", "check_in_b", "check_in_c"],
 }
 VISIBLE = {
     "client": {
@@ -128,6 +132,18 @@ VISIBLE = {
     },
     "trainer": {"admin": {"trainer_a", "trainer_b", "admin"}},
     "practice": {},
+    "session": {
+        "trainer_a": {"session_a"},
+        "trainer_b": {"session_b"},
+        "trainer_c": {"session_c"},
+        "admin": {"session_a", "session_b"},
+    },
+    "checkin": {
+        "trainer_a": {"check_in_a"},
+        "trainer_b": {"check_in_b"},
+        "trainer_c": {"check_in_c"},
+        "admin": {"check_in_a", "check_in_b"},
+    },
 }
 # Trainers whose names each actor may see (on client and program pages).
 TRAINERS_SEEN = {
@@ -372,14 +388,21 @@ def test_the_groups_have_exactly_the_roles_permissions():
         (
             "trainer_a",
             {
-                "coaching": {"client", "program", "programtemplate"},
+                "coaching": {"client", "program", "programtemplate", "session", "checkin"},
                 "exercises": {"exercise", "muscle", "equipment"},
             },
         ),
         (
             "admin",
             {
-                "coaching": {"client", "program", "programtemplate", "trainer"},
+                "coaching": {
+                    "client",
+                    "program",
+                    "programtemplate",
+                    "trainer",
+                    "session",
+                    "checkin",
+                },
                 "exercises": {"exercise", "muscle", "equipment"},
             },
         ),

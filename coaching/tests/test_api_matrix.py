@@ -1,19 +1,22 @@
-"""Who may do what on every route of the trainer API, actor by actor, with an object of
-practice A (trainer A's) and one of practice C: the exact status code, nothing written when
-refused, and no foreign row in any list, filter or search.
+"""Who may do what on every route of the trainer and client APIs, actor by actor, with an
+object of practice A (trainer A's) and one of practice C: the exact status code, nothing written
+when refused, and no foreign row in any list, filter or search.
 
 The actors (the ``world`` fixture): anonymous; client A (trainer A's) and client B (trainer
 B's); trainers A and B (colleagues in practice A); trainer C (practice C); the practice admin of
 A; a catalogue editor; and, from conftest, a plain member and a superuser.
 
-The rule: 401 when not signed in. Someone who is not a trainer gets 403 on a collection route
-(list, create) and 404 on a detail route (retrieve, update, assign). Another person's object is a
-404 in the URL and a 400 "does not exist" in the body (``client``, ``template``, ``trainer``)."""
+The rule: 401 when not signed in. On the trainer routes, someone who is not a trainer gets 403
+on a collection route (list, create) and 404 on a detail route (retrieve, update, assign); on the
+client routes (``/me/program/``, ``/sessions/``, ``/check-ins/``) the same for someone who is not
+a client. Another person's object is a 404 in the URL and a 400 "does not exist" in the body
+(``client``, ``template``, ``trainer``, a session's ``prescription``)."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import pytest
@@ -21,6 +24,7 @@ import yaml
 from rest_framework.test import APIClient
 
 from coaching.models import Client, Program, ProgramTemplate
+from coaching.tests.factories import session_body
 from coaching.tests.test_api_trainer import NEW_PASSWORD, api, state
 
 pytestmark = pytest.mark.django_db
@@ -30,6 +34,7 @@ ACTORS = (
     "member", "superuser",
 )  # fmt: skip
 CLIENTS, PROGRAMS, TEMPLATES = "/api/v1/clients/", "/api/v1/programs/", "/api/v1/templates/"
+SESSIONS, CHECK_INS = "/api/v1/sessions/", "/api/v1/check-ins/"
 
 
 def user_of(request: pytest.FixtureRequest, world: Any, actor: str) -> Any:
@@ -39,6 +44,15 @@ def user_of(request: pytest.FixtureRequest, world: Any, actor: str) -> Any:
         return request.getfixturevalue(actor)
     who = getattr(world, actor)
     return who if actor == "editor" else who.user
+
+
+def a_session(w: Any, actor: str) -> dict[str, Any]:
+    """A session answering client A's program: theirs to log, no one else's."""
+    return session_body(w.program_a, pain=2)
+
+
+def a_check_in(w: Any, actor: str) -> dict[str, Any]:
+    return {"date": str(date.today()), "pain": 2, "stiffness": 3, "symptoms": []}
 
 
 def rx() -> list[dict[str, Any]]:
@@ -98,6 +112,18 @@ ROUTES: dict[str, tuple[str, Path, Body]] = {
         "post", lambda w: f"{TEMPLATES}{w.template_a.pk}/assign/",
         lambda w, a: {"clients": [w.client_c.pk]},
     ),
+    "client A sessions": ("get", lambda w: f"{CLIENTS}{w.client_a.pk}/sessions/", None),
+    "client C sessions": ("get", lambda w: f"{CLIENTS}{w.client_c.pk}/sessions/", None),
+    # the client's side
+    "my program": ("get", lambda w: "/api/v1/me/program/", None),
+    "sessions list": ("get", lambda w: SESSIONS, None),
+    "session create, client A's program": ("post", lambda w: SESSIONS, a_session),
+    "session A retrieve": ("get", lambda w: f"{SESSIONS}{w.session_a.pk}/", None),
+    "session C retrieve": ("get", lambda w: f"{SESSIONS}{w.session_c.pk}/", None),
+    "check-ins list": ("get", lambda w: CHECK_INS, None),
+    "check-in create": ("post", lambda w: CHECK_INS, a_check_in),
+    "check-in A retrieve": ("get", lambda w: f"{CHECK_INS}{w.check_in_a.pk}/", None),
+    "check-in C retrieve": ("get", lambda w: f"{CHECK_INS}{w.check_in_c.pk}/", None),
 }  # fmt: skip
 
 # The exact status for each actor, in the order of ACTORS. The superuser has no practice: a
@@ -125,6 +151,18 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "template A assign, client A":           (401, 404, 404, 201, 400, 404, 201, 404, 404, 201),
     "template C assign, client C":           (401, 404, 404, 404, 404, 201, 404, 404, 404, 201),
     "template A assign, client C":           (401, 404, 404, 400, 400, 404, 400, 404, 404, 400),
+    "client A sessions":                     (401, 404, 404, 200, 404, 404, 200, 404, 404, 200),
+    "client C sessions":                     (401, 404, 404, 404, 404, 200, 404, 404, 404, 200),
+    # The client's side: for clients only (a trainer reads sessions through /clients/{id}/).
+    "my program":                            (401, 200, 200, 403, 403, 403, 403, 403, 403, 403),
+    "sessions list":                         (401, 200, 200, 403, 403, 403, 403, 403, 403, 403),
+    "session create, client A's program":    (401, 201, 400, 403, 403, 403, 403, 403, 403, 403),
+    "session A retrieve":                    (401, 200, 404, 404, 404, 404, 404, 404, 404, 404),
+    "session C retrieve":                    (401, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    "check-ins list":                        (401, 200, 200, 403, 403, 403, 403, 403, 403, 403),
+    "check-in create":                       (401, 201, 201, 403, 403, 403, 403, 403, 403, 403),
+    "check-in A retrieve":                   (401, 200, 404, 404, 404, 404, 404, 404, 404, 404),
+    "check-in C retrieve":                   (401, 404, 404, 404, 404, 404, 404, 404, 404, 404),
 }  # fmt: skip
 
 CASES = [(route, actor) for route in ROUTES for actor in ACTORS]
@@ -135,14 +173,16 @@ def test_the_table_has_a_row_per_route_and_a_column_per_actor():
     assert {len(row) for row in EXPECTED.values()} == {len(ACTORS)}
 
 
-def test_the_matrix_covers_every_route_of_the_trainer_api(world, client):
-    """Every (method, path) the schema offers under the trainer API has rows above."""
+def test_the_matrix_covers_every_route_of_the_trainer_and_client_api(world, client):
+    """Every (method, path) the schema offers under the trainer and client APIs has rows
+    above: a new route fails here until it has its row."""
     schema = yaml.safe_load(client.get("/api/schema/").content)
     offered = {
         (method, path)
         for path, operations in schema["paths"].items()
-        if path.startswith(("/api/v1/clients/", "/api/v1/programs/", "/api/v1/templates/"))
-        and "/sessions/" not in path  # a client's sessions (issue 4) have their own tests
+        if path.startswith(
+            (CLIENTS, PROGRAMS, TEMPLATES, SESSIONS, CHECK_INS, "/api/v1/me/program/")
+        )
         for method in operations
         if method != "parameters"
     }

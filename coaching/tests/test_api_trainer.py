@@ -16,10 +16,14 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from coaching.models import (
+    CheckIn,
     Client,
+    Entry,
     Prescription,
     Program,
     ProgramTemplate,
+    Session,
+    Set,
     TemplatePrescription,
     Trainer,
     User,
@@ -62,6 +66,10 @@ def state() -> dict[str, Any]:
         ),
         "templates": list(ProgramTemplate.objects.order_by("pk").values_list("pk", "name")),
         "template_prescriptions": TemplatePrescription.objects.count(),
+        "sessions": list(Session.objects.order_by("pk").values_list("pk", "updated_at")),
+        "entries": Entry.objects.count(),
+        "sets": Set.objects.count(),
+        "check_ins": list(CheckIn.objects.order_by("pk").values_list("pk", "updated_at")),
     }
 
 
