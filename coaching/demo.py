@@ -76,3 +76,18 @@ CLIENTS = (
     ("grace", "Grace", "Kim", "tara", "Core: leg raise pathway"),
     ("hugo", "Hugo", "Lambert", "pat", "Glutes without the back"),
 )
+
+# Three weeks of logs per client, so that the portal's history, the admin's lists (and later the
+# triage flags) have something to show. (pain trend start → end, symptoms on some days)
+HISTORY_DAYS = 21
+HISTORY = {
+    "alice": (5, 2, {}),  # settling nicely
+    "ben": (2, 1, {}),
+    "chloe": (2, 6, {}),  # getting worse week on week
+    "dev": (4, 4, {6: ["leg_tingling"], 15: ["leg_tingling", "radiating_below_knee"]}),
+    "emma": (3, 2, {}),
+    "farid": (4, 3, {19: ["night_pain"]}),
+    "grace": (1, 1, {}),
+    "hugo": (3, 3, {}),
+}
+SESSION_DAYS = {1, 3, 5}  # days of the week (Monday = 0) with a session

@@ -1,14 +1,24 @@
+import uuid
+from datetime import datetime, time, timedelta
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from coaching import demo
-from coaching.models import Client, Practice, ProgramTemplate, Trainer
+from coaching.models import Client, Practice, Program, ProgramTemplate, Trainer
 from coaching.services import (
+    CheckInSpec,
+    EntrySpec,
     PrescriptionSpec,
+    SessionSpec,
+    SetSpec,
+    check_in_log,
     client_create,
     program_create,
+    session_log,
     template_create,
     trainer_create,
 )
@@ -100,7 +110,18 @@ class Command(BaseCommand):
                 first_name=first,
                 last_name=last,
             )
-            program_create(actor=trainer.user, client=client, template=templates[template_name])
+            start = timezone.localdate() - timedelta(days=demo.HISTORY_DAYS)
+            program = program_create(
+                actor=trainer.user,
+                client=client,
+                template=templates[template_name],
+                starts_on=start,
+            )
+            # the demo program has been running for three weeks (its prescriptions too)
+            program.prescriptions.update(
+                started_at=timezone.now() - timedelta(days=demo.HISTORY_DAYS)
+            )
+            _log_history(client, program)
             created.append(username)
 
         self.stdout.write(
@@ -108,4 +129,49 @@ class Command(BaseCommand):
                 f"demo data: {len(created)} people created"
                 + (f" ({', '.join(created)})" if created else " (all there already)")
             )
+        )
+
+
+def _log_history(client: Client, program: Program) -> None:
+    """Three weeks of morning check-ins and sessions, logged by the client through the
+    services (so they are pending review, as any log), following ``demo.HISTORY``."""
+    first, last, symptoms_on = demo.HISTORY.get(client.user.username, (2, 2, {}))
+    prescriptions = list(program.prescriptions.select_related("exercise"))
+    today = timezone.localdate()
+    for day_index in range(demo.HISTORY_DAYS):
+        day = today - timedelta(days=demo.HISTORY_DAYS - day_index)
+        pain = round(first + (last - first) * day_index / (demo.HISTORY_DAYS - 1))
+        symptoms = tuple(symptoms_on.get(day_index, ()))
+        key = uuid.uuid5(uuid.NAMESPACE_URL, f"demo/{client.user.username}/{day}")
+        check_in_log(
+            actor=client.user,
+            spec=CheckInSpec(date=day, pain=pain, stiffness=min(10, pain + 1), symptoms=symptoms),
+            idempotency_key=key,
+        )
+        if day.weekday() not in demo.SESSION_DAYS:
+            continue
+        performed = timezone.make_aware(datetime.combine(day, time(18, 30)))
+        entries = tuple(
+            EntrySpec(
+                prescription=rx,
+                pain_during=max(0, pain - 1 + i % 2),
+                pain_location="lower_back" if pain > 1 else "",
+                pain_quality="ache" if pain > 1 else "",
+                sets=tuple(
+                    SetSpec(reps=rx.reps_max if pain <= 2 else rx.reps_min, rpe=5 + min(pain, 4))
+                    for _ in range(rx.sets)
+                ),
+            )
+            for i, rx in enumerate(prescriptions)
+        )
+        session_log(
+            actor=client.user,
+            spec=SessionSpec(
+                performed_at=performed,
+                pain_before=pain,
+                pain_after=max(0, pain - 1),
+                entries=entries,
+                symptoms=symptoms,
+            ),
+            idempotency_key=uuid.uuid5(key, "session"),
         )
