@@ -49,7 +49,7 @@ from coaching.reporting import (
 from coaching.roles import PRACTICE_ADMINS_GROUP, TRAINERS_GROUP
 from coaching.selectors import Actor, clients_for, profile_of, templates_for, trainers_for
 from exercises.models import Exercise
-from triage.services import request_review
+from triage.handover import request_review
 
 PRESCRIPTION_FIELDS = ("sets", "reps_min", "reps_max", "load_kg", "tempo", "hold_seconds", "notes")
 

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -308,12 +309,26 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
-    "worker-heartbeat": {
-        "task": "triage.tasks.record_heartbeat",
-        "schedule": 60.0,
+    "worker-heartbeat": {"task": "triage.tasks.record_heartbeat", "schedule": 60.0},
+    # a log pending for more than a minute (saved while the broker was down) is reviewed
+    "triage-sweeper": {"task": "triage.tasks.sweep_pending", "schedule": 60.0},
+    # the time-based rules (persisting pain, adherence, weekly trends) for every active client
+    "triage-nightly": {
+        "task": "triage.tasks.review_all_clients",
+        "schedule": crontab(hour=env.int("TRIAGE_NIGHTLY_HOUR", default=2), minute=0),
+    },
+    "triage-digest": {
+        "task": "triage.tasks.send_digests",
+        "schedule": crontab(hour=env.int("TRIAGE_DIGEST_HOUR", default=7), minute=0),
     },
 }
 HEARTBEAT_STALE_AFTER = timedelta(minutes=5)
+
+# --- Triage ---------------------------------------------------------------------------------
+TRIAGE_SWEEP_AFTER_SECONDS = env.int("TRIAGE_SWEEP_AFTER_SECONDS", default=60)
+TRIAGE_NIGHTLY_BATCH = env.int("TRIAGE_NIGHTLY_BATCH", default=200)
+# where links in emails point (the admin's flag pages)
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 # --- Catalogue ------------------------------------------------------------------------------
 CATALOGUE_FILE = BASE_DIR / "exercises" / "catalogue" / "catalogue.yaml"

@@ -1,22 +1,36 @@
 """Writes of the triage app: keyword-only, typed, atomic.
 
-``request_review`` is the one door through which the coaching app hands a client's new log to
-triage (ARCHITECTURE.md): the log row already says ``pending`` in the transaction that saved it,
-and once that transaction commits a review task is enqueued. If the broker cannot take it, the
-request still succeeds: the row stays pending and the sweeper (triage issue) enqueues it later."""
+The coaching app hands new logs over through ``triage.handover.request_review``.
+
+``review_clients`` is the review itself: it locks the clients' rows (two workers never review
+one client at once), claims their pending logs with a conditional update, evaluates the pure
+rules on their histories, and upserts flags on their dedupe key, all in one transaction. A
+review delivered twice finds nothing pending and changes nothing; a worker killed in the middle
+rolls the transaction back and the redelivered task does the whole review once."""
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
 from functools import partial
 
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
-from coaching.models import CheckIn, ReviewState, Session
-from triage.models import WorkerHeartbeat
+from coaching.models import CheckIn, Client, Prescription, Program, ReviewState, Session
+from coaching.selectors import Actor, clients_for
+from coaching.services import prescription_replace
+from exercises.models import Exercise
+from triage.models import Flag, FlagEvent, RuleSettings, WorkerHeartbeat
+from triage.rules import Finding, Thresholds, evaluate
+from triage.selectors import THRESHOLDS_CACHE_KEY, client_histories, thresholds_current
 
 log = logging.getLogger(__name__)
 
@@ -35,34 +49,336 @@ def heartbeat_record(*, name: str = "worker", hostname: str = "") -> WorkerHeart
     return beat
 
 
-def _enqueue_review(client_id: int) -> None:
-    from triage.tasks import review_client  # the tasks module imports this one
-
-    try:
-        review_client.delay(client_id)
-    except Exception:  # the broker is down or refused: the row stays pending for the sweeper
-        log.warning("review of client %s not enqueued; it stays pending", client_id, exc_info=True)
+# --- the review -------------------------------------------------------------------------------
 
 
-def request_review(*, client_id: int) -> None:
-    """Enqueue a review of the client's pending logs when the current transaction commits
-    (at once outside a transaction). Never raises: the pending row is the source of truth."""
-    transaction.on_commit(partial(_enqueue_review, client_id), robust=True)
+@dataclass(frozen=True)
+class ReviewResult:
+    clients: int  # reviewed
+    claimed: int  # pending logs marked reviewed
+    opened: list[int]  # ids of new flags
+    refreshed: int  # open flags whose evidence was refreshed
+
+
+def review_claim(*, client_id: int, now: datetime | None = None) -> tuple[int, int]:
+    """Claim one client's pending sessions and check-ins (a conditional update). Returns how
+    many of each this call claimed."""
+    return _claim([client_id], now or timezone.now())
+
+
+def _claim(client_ids: Sequence[int], now: datetime) -> tuple[int, int]:
+    done = {"reviewed_at": now, "updated_at": now, "review_state": ReviewState.REVIEWED}
+    pending = {"client_id__in": client_ids, "review_state": ReviewState.PENDING}
+    return (
+        Session.objects.filter(**pending).update(**done),
+        CheckIn.objects.filter(**pending).update(**done),
+    )
 
 
 @transaction.atomic
-def review_claim(*, client_id: int, now: datetime | None = None) -> tuple[int, int]:
-    """Claim the client's pending sessions and check-ins with a conditional update, so that a
-    review delivered twice does the work once. Returns how many of each this call claimed.
-
-    The rules engine (triage issue) evaluates the client's history between the claim and the
-    commit; for now the hand-over ends here."""
+def review_clients(
+    *,
+    client_ids: Sequence[int],
+    now: datetime | None = None,
+    only_pending: bool = True,
+    thresholds: Thresholds | None = None,
+) -> ReviewResult:
+    """Review clients: the on-commit review of one client's new logs (``only_pending``: a
+    client with nothing pending is skipped, so a second delivery does nothing), or the nightly
+    review of a batch for the time-based rules (``only_pending=False``)."""
     now = now or timezone.now()
-    claimed = {"reviewed_at": now, "updated_at": now, "review_state": ReviewState.REVIEWED}
-    sessions = Session.objects.filter(client_id=client_id, review_state=ReviewState.PENDING).update(
-        **claimed
+    th = thresholds or thresholds_current()
+    ids = sorted(set(client_ids))
+    # one reviewer per client at a time; in id order, so two batches never deadlock
+    ids = list(
+        Client.objects.filter(pk__in=ids)
+        .order_by("pk")
+        .select_for_update()
+        .values_list("pk", flat=True)
     )
-    check_ins = CheckIn.objects.filter(
-        client_id=client_id, review_state=ReviewState.PENDING
-    ).update(**claimed)
-    return sessions, check_ins
+    if only_pending:
+        pending = set(
+            Session.objects.filter(client_id__in=ids, review_state=ReviewState.PENDING)
+            .values_list("client_id", flat=True)
+            .union(
+                CheckIn.objects.filter(
+                    client_id__in=ids, review_state=ReviewState.PENDING
+                ).values_list("client_id", flat=True)
+            )
+        )
+        ids = [pk for pk in ids if pk in pending]
+    if not ids:
+        return ReviewResult(0, 0, [], 0)
+    sessions, check_ins = _claim(ids, now)
+    histories = client_histories(ids, now=now, thresholds=th)
+    findings = {pk: evaluate(histories[pk], th, now) for pk in ids}
+    opened, refreshed = _upsert(findings, th, now)
+    urgent = [
+        flag_id
+        for flag_id, urgency in opened
+        if urgency in (Flag.Urgency.EMERGENCY, Flag.Urgency.URGENT)
+    ]
+    if urgent:
+        transaction.on_commit(partial(_enqueue_notifications, urgent), robust=True)
+    return ReviewResult(len(ids), sessions + check_ins, [pk for pk, _ in opened], refreshed)
+
+
+def _upsert(
+    findings: dict[int, list[Finding]], th: Thresholds, now: datetime
+) -> tuple[list[tuple[int, str]], int]:
+    """One open flag per (client, rule, exercise). A finding with an open flag refreshes it
+    (when its logs or evidence changed); a finding whose logs a closed flag already covered
+    (the trainer decided on them) opens nothing; anything else opens a flag."""
+    ids = list(findings)
+    recent = now - timedelta(days=th.history_days)
+    open_flags: dict[tuple[int, str, int], Flag] = {}
+    decided: dict[tuple[int, str, int], list[set[str]]] = defaultdict(list)
+    for flag in Flag.objects.filter(
+        Q(status=Flag.Status.OPEN) | Q(updated_at__gt=recent), client_id__in=ids
+    ).only("id", "client_id", "rule", "exercise_key", "status", "log_keys", "evidence", "reason"):
+        key = (flag.client_id, flag.rule, flag.exercise_key)
+        if flag.status == Flag.Status.OPEN:
+            open_flags[key] = flag
+        else:
+            decided[key].append(set(flag.log_keys))
+
+    thresholds = th.as_dict()
+    new: list[Flag] = []
+    events: list[FlagEvent] = []
+    refreshed = 0
+    for client_id, client_findings in findings.items():
+        for f in client_findings:
+            key = (client_id, f.rule, f.exercise_id or 0)
+            logs = set(f.log_keys)
+            flag = open_flags.get(key)
+            if flag is not None:
+                if logs <= set(flag.log_keys) and f.evidence == flag.evidence:
+                    continue  # the same logs again: nothing changes
+                Flag.objects.filter(pk=flag.pk).update(
+                    evidence=f.evidence,
+                    reason=f.reason,
+                    log_keys=sorted(logs | set(flag.log_keys)),
+                    suggestion=f.suggestion.as_dict() if f.suggestion else {},
+                    suggested_exercise_id=f.suggestion.exercise_id if f.suggestion else None,
+                    thresholds=thresholds,
+                    times_fired=F("times_fired") + 1,
+                    last_fired_at=now,
+                    updated_at=now,
+                )
+                events.append(FlagEvent(flag_id=flag.pk, at=now, action=FlagEvent.Action.REFRESHED))
+                refreshed += 1
+                continue
+            if any(logs <= seen for seen in decided.get(key, [])):
+                continue
+            new.append(
+                Flag(
+                    client_id=client_id,
+                    rule=f.rule,
+                    kind=f.kind,
+                    urgency=f.urgency,
+                    urgency_rank=Flag.URGENCY_RANK[f.urgency],
+                    exercise_id=f.exercise_id,
+                    exercise_key=f.exercise_id or 0,
+                    prescription_id=f.prescription_id,
+                    suggested_exercise_id=f.suggestion.exercise_id if f.suggestion else None,
+                    suggestion=f.suggestion.as_dict() if f.suggestion else {},
+                    reason=f.reason,
+                    evidence=f.evidence,
+                    log_keys=sorted(logs),
+                    thresholds=thresholds,
+                    last_fired_at=now,
+                )
+            )
+    created = Flag.objects.bulk_create(new)
+    events += [FlagEvent(flag=flag, at=now, action=FlagEvent.Action.OPENED) for flag in created]
+    FlagEvent.objects.bulk_create(events)
+    return [(flag.pk, flag.urgency) for flag in created], refreshed
+
+
+def pending_client_ids(*, older_than: timedelta, now: datetime | None = None) -> list[int]:
+    """Clients with a log still pending after ``older_than`` (for the sweeper)."""
+    cutoff = (now or timezone.now()) - older_than
+    pending = {"review_state": ReviewState.PENDING, "created_at__lt": cutoff}
+    return sorted(
+        set(Session.objects.filter(**pending).values_list("client_id", flat=True))
+        | set(CheckIn.objects.filter(**pending).values_list("client_id", flat=True))
+    )
+
+
+def active_client_ids() -> list[int]:
+    """Clients with an active program: the nightly review's population."""
+    return list(
+        Program.objects.filter(status=Program.Status.ACTIVE)
+        .order_by("client_id")
+        .values_list("client_id", flat=True)
+    )
+
+
+# --- what trainers do with flags --------------------------------------------------------------
+
+
+def _flag_for_update(actor: Actor, flag: Flag) -> Flag:
+    """The flag, locked, if the actor may act on it (their client's); 404-like otherwise."""
+    locked = (
+        Flag.objects.select_for_update()
+        .filter(pk=flag.pk, client__in=clients_for(actor).values("pk"))
+        .first()
+    )
+    if locked is None:
+        raise PermissionDenied("Not your client's flag.")
+    return locked
+
+
+def _decide(
+    flag: Flag, actor: Actor, status: str, action: str, note: str = "", **fields: object
+) -> Flag:
+    now = timezone.now()
+    values = {"status": status, "decided_by": actor, "decided_at": now, "updated_at": now, **fields}
+    for name, value in values.items():
+        setattr(flag, name, value)
+    flag.save(update_fields=list(values))
+    FlagEvent.objects.create(flag=flag, at=now, actor=actor, action=action, note=note)
+    return flag
+
+
+def _target_prescription(flag: Flag) -> Prescription:
+    """The prescription the flag is about, if still current; else the current prescription of
+    the same exercise in the client's active program."""
+    current = Prescription.objects.select_related("program", "exercise").filter(
+        program__client_id=flag.client_id,
+        program__status=Program.Status.ACTIVE,
+        ended_at__isnull=True,
+    )
+    rx = (
+        current.filter(pk=flag.prescription_id).first()
+        or current.filter(exercise_id=flag.exercise_id).first()
+    )
+    if rx is None:
+        raise ValidationError(
+            "This exercise is no longer in the client's active program; dismiss the flag."
+        )
+    return rx
+
+
+@transaction.atomic
+def flag_apply(*, actor: Actor, flag: Flag) -> Flag:
+    """Apply a progression or regression: the prescription changes to the suggested exercise
+    (or dose); the old one ends and stays in the history, as every change of a prescription."""
+    flag = _flag_for_update(actor, flag)
+    if flag.kind not in (Flag.Kind.PROGRESSION, Flag.Kind.REGRESSION):
+        raise ValidationError("Only a progression or a regression can be applied.")
+    if flag.status != Flag.Status.OPEN:
+        raise ValidationError(f"This flag is already {flag.get_status_display().lower()}.")
+    if flag.kind == Flag.Kind.PROGRESSION and any(
+        f.holds_progression
+        for f in Flag.objects.filter(client_id=flag.client_id, kind=Flag.Kind.REFERRAL)
+    ):
+        raise ValidationError(
+            "A referral holds every progression of this client until its clearance is recorded."
+        )
+    rx = _target_prescription(flag)
+    suggestion = flag.suggestion or {}
+    exercise = None
+    if suggestion.get("exercise_id"):
+        exercise = Exercise.objects.published().filter(pk=suggestion["exercise_id"]).first()
+        if exercise is None:
+            raise ValidationError("The suggested exercise is no longer published.")
+    changes: dict[str, object] = {}
+    for name in ("sets", "reps_min", "reps_max", "hold_seconds"):
+        if name in suggestion:
+            changes[name] = int(suggestion[name])  # type: ignore[call-overload]
+    if "load_kg" in suggestion:
+        changes["load_kg"] = Decimal(str(suggestion["load_kg"]))
+    if exercise is None and not changes:
+        raise ValidationError(
+            "This suggestion is not a change the platform can make (for example a smaller "
+            "range of motion): change the program by hand, then dismiss the flag."
+        )
+    new = prescription_replace(actor=actor, prescription=rx, exercise=exercise, **changes)
+    return _decide(
+        flag, actor, Flag.Status.APPLIED, FlagEvent.Action.APPLIED,
+        note=f"{rx.exercise} {rx.dose()} → {new.exercise} {new.dose()}",
+        applied_prescription=new,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def flag_dismiss(*, actor: Actor, flag: Flag, reason: str) -> Flag:
+    """Dismiss an open flag, saying why (required)."""
+    flag = _flag_for_update(actor, flag)
+    if not reason.strip():
+        raise ValidationError({"reason": "Say why the flag is dismissed."})
+    if flag.status != Flag.Status.OPEN:
+        raise ValidationError(f"This flag is already {flag.get_status_display().lower()}.")
+    return _decide(
+        flag, actor, Flag.Status.DISMISSED, FlagEvent.Action.DISMISSED,
+        note=reason.strip(), dismiss_reason=reason.strip(),
+    )  # fmt: skip
+
+
+@transaction.atomic
+def flag_resolve(*, actor: Actor, flag: Flag, referred_to: str = "", clearance: str = "") -> Flag:
+    """A referral: record whom the client was referred to (the flag is resolved; progression
+    stays on hold), and later the clearance that lifts the hold. Both may come at once."""
+    flag = _flag_for_update(actor, flag)
+    if flag.kind != Flag.Kind.REFERRAL:
+        raise ValidationError("Only a referral is resolved; apply or dismiss the others.")
+    referred_to, clearance = referred_to.strip(), clearance.strip()
+    if flag.status == Flag.Status.OPEN:
+        if not referred_to:
+            raise ValidationError(
+                {"referred_to": "Say whom the client was referred to (e.g. their GP, a physio)."}
+            )
+        flag = _decide(
+            flag, actor, Flag.Status.RESOLVED, FlagEvent.Action.RESOLVED,
+            note=referred_to, referred_to=referred_to,
+        )  # fmt: skip
+    elif flag.status != Flag.Status.RESOLVED:
+        raise ValidationError(f"This flag is {flag.get_status_display().lower()}.")
+    elif not clearance:
+        raise ValidationError({"clearance": "Record the clearance (who cleared the client)."})
+    if clearance:
+        if flag.cleared_at is not None:
+            raise ValidationError({"clearance": "The clearance is already recorded."})
+        now = timezone.now()
+        flag.clearance, flag.cleared_at, flag.updated_at = clearance, now, now
+        flag.save(update_fields=["clearance", "cleared_at", "updated_at"])
+        FlagEvent.objects.create(
+            flag=flag, at=now, actor=actor, action=FlagEvent.Action.CLEARED, note=clearance
+        )
+    return flag
+
+
+# --- thresholds -------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def thresholds_update(*, actor: Actor, values: dict[str, int]) -> Thresholds:
+    """Change the rules' thresholds (superusers, in the admin). Unknown names are refused."""
+    if not (actor.is_authenticated and actor.is_superuser):
+        raise PermissionDenied("Only an operator changes the rules' thresholds.")
+    unknown = set(values) - set(Thresholds.__dataclass_fields__)
+    if unknown:
+        raise ValidationError(f"Unknown thresholds: {', '.join(sorted(unknown))}.")
+    bad = sorted(name for name, value in values.items() if int(value) < 0)
+    if bad:
+        raise ValidationError(dict.fromkeys(bad, "Must be zero or more."))
+    row, _ = RuleSettings.objects.select_for_update().get_or_create(pk=1)
+    row.values = {**row.values, **{k: int(v) for k, v in values.items()}}
+    row.updated_by = actor
+    row.save()
+    transaction.on_commit(lambda: cache.delete(THRESHOLDS_CACHE_KEY))
+    return row.thresholds()
+
+
+# --- notifications ------------------------------------------------------------------------------
+
+
+def _enqueue_notifications(flag_ids: list[int]) -> None:
+    from triage.tasks import notify_flag
+
+    for flag_id in flag_ids:
+        try:
+            notify_flag.delay(flag_id)
+        except Exception:  # the digest still carries it
+            log.warning("notification of flag %s not enqueued", flag_id, exc_info=True)

@@ -1,12 +1,35 @@
-"""Celery tasks: thin — they receive ids, load, and call a service."""
+"""Celery tasks: thin — they receive ids, and call a service.
+
+Delivery is at least once (``acks_late``, ``task_reject_on_worker_lost``, prefetch 1, in
+settings); every task is idempotent, so a redelivered one does no harm. Transient database
+errors are retried with exponential backoff, capped well below the broker's visibility timeout.
+"""
 
 from __future__ import annotations
 
 import socket
+from datetime import timedelta
 
 from celery import shared_task
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
-from triage.services import heartbeat_record, review_claim
+from triage import notifications
+from triage.services import (
+    active_client_ids,
+    heartbeat_record,
+    pending_client_ids,
+    review_clients,
+)
+
+RETRY = {
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": 2,
+    "retry_backoff_max": 300,  # seconds; far below the visibility timeout (an hour)
+    "retry_jitter": True,
+    "max_retries": 8,
+    "ignore_result": True,
+}
 
 
 @shared_task(name="triage.tasks.record_heartbeat", ignore_result=True)
@@ -14,7 +37,45 @@ def record_heartbeat(name: str = "worker") -> None:
     heartbeat_record(name=name, hostname=socket.gethostname())
 
 
-@shared_task(name="triage.tasks.review_client", ignore_result=True)
+@shared_task(name="triage.tasks.review_client", **RETRY)
 def review_client(client_id: int) -> None:
-    """Review a client's pending logs. Idempotent: a second delivery finds nothing pending."""
-    review_claim(client_id=client_id)
+    """Review a client's new logs. A second delivery finds nothing pending and does nothing."""
+    review_clients(client_ids=[client_id])
+
+
+@shared_task(name="triage.tasks.review_batch", **RETRY)
+def review_batch(client_ids: list[int]) -> None:
+    """The nightly review of a batch of clients (time-based rules), pending or not."""
+    review_clients(client_ids=client_ids, only_pending=False)
+
+
+@shared_task(name="triage.tasks.review_all_clients", ignore_result=True)
+def review_all_clients(batch_size: int | None = None) -> int:
+    """Fan the nightly review out in batches: one small task per batch, never one giant task.
+    Returns the number of batches sent."""
+    size = batch_size or settings.TRIAGE_NIGHTLY_BATCH
+    ids = active_client_ids()
+    batches = [ids[i : i + size] for i in range(0, len(ids), size)]
+    for batch in batches:
+        review_batch.delay(batch)
+    return len(batches)
+
+
+@shared_task(name="triage.tasks.sweep_pending", ignore_result=True)
+def sweep_pending() -> int:
+    """Re-enqueue the review of every client with a log pending for more than a minute (one
+    saved while the broker was down, or whose task was lost). Returns how many."""
+    ids = pending_client_ids(older_than=timedelta(seconds=settings.TRIAGE_SWEEP_AFTER_SECONDS))
+    for client_id in ids:
+        review_client.delay(client_id)
+    return len(ids)
+
+
+@shared_task(name="triage.tasks.notify_flag", **RETRY)
+def notify_flag(flag_id: int) -> None:
+    notifications.notify_flag(flag_id=flag_id)
+
+
+@shared_task(name="triage.tasks.send_digests", **RETRY)
+def send_digests() -> None:
+    notifications.send_digests()

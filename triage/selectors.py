@@ -1,0 +1,254 @@
+"""Reads of the triage app: the clients' histories the rules evaluate (a constant number of
+queries for any number of clients), the current thresholds, and the flags a person may see."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from django.core.cache import cache
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from coaching.models import CheckIn, Entry, Prescription, Program, Session, Set
+from coaching.selectors import Actor, clients_for
+from exercises.models import Exercise, Muscle, ProgressionEdge
+from triage.models import Flag, RuleSettings
+from triage.rules import (
+    CheckInLog,
+    EntryLog,
+    ExerciseInfo,
+    History,
+    PrescriptionInfo,
+    SessionLog,
+    SetLog,
+    Thresholds,
+)
+
+THRESHOLDS_CACHE_KEY = "triage:thresholds"
+
+
+def thresholds_current() -> Thresholds:
+    """The thresholds in force: the admin's rule settings over TRIAGE_RULES.md's defaults
+    (cached; ``triage.services.thresholds_update`` clears the cache)."""
+    values = cache.get(THRESHOLDS_CACHE_KEY)
+    if values is None:
+        row = RuleSettings.objects.filter(pk=1).first()
+        values = row.values if row else {}
+        cache.set(THRESHOLDS_CACHE_KEY, values, 60)
+    return Thresholds.from_dict(values)
+
+
+def client_histories(
+    client_ids: Sequence[int], *, now: datetime, thresholds: Thresholds
+) -> dict[int, History]:
+    """The history of each client as the rules need it: sessions (with entries and sets) and
+    check-ins of the last ``history_days``, the active program's prescriptions and those the
+    sessions answered, the exercises with their easier and harder published variations, and the
+    referral holds and recent regressions. Ten queries, whatever the number of clients."""
+    ids = list(client_ids)
+    tz = ZoneInfo(timezone.get_current_timezone_name())
+    start = now - timedelta(days=thresholds.history_days)
+    start_day = timezone.localtime(start).date()
+
+    programs = {
+        row["client_id"]: row
+        for row in Program.objects.filter(client_id__in=ids, status=Program.Status.ACTIVE).values(
+            "id", "client_id", "sessions_per_week", "starts_on"
+        )
+    }
+    window = Q(session__client_id__in=ids, session__performed_at__gt=start)
+    sessions = list(
+        Session.objects.filter(client_id__in=ids, performed_at__gt=start)
+        .order_by("performed_at", "id")
+        .values("id", "client_id", "performed_at", "pain_before", "pain_after", "symptoms")
+    )
+    entries = list(
+        Entry.objects.filter(window)
+        .order_by("session_id", "order", "id")
+        .values(
+            "id",
+            "session_id",
+            "prescription_id",
+            "prescription__exercise_id",
+            "pain_during",
+            "pain_location",
+            "pain_quality",
+        )
+    )
+    sets_by_entry: dict[int, list[SetLog]] = defaultdict(list)
+    for row in (
+        Set.objects.filter(
+            entry__session__client_id__in=ids, entry__session__performed_at__gt=start
+        )
+        .order_by("entry_id", "number")
+        .values_list("entry_id", "reps", "load_kg", "rpe")
+    ):
+        sets_by_entry[row[0]].append(SetLog(reps=row[1], load_kg=row[2], rpe=row[3]))
+    check_ins = list(
+        CheckIn.objects.filter(client_id__in=ids, date__gt=start_day)
+        .order_by("date", "id")
+        .values("id", "client_id", "date", "pain", "stiffness", "symptoms")
+    )
+    answered = {e["prescription_id"] for e in entries}
+    prescriptions = list(
+        Prescription.objects.filter(
+            Q(program_id__in=[p["id"] for p in programs.values()], ended_at__isnull=True)
+            | Q(pk__in=answered)
+        ).values(
+            "id",
+            "program__client_id",
+            "exercise_id",
+            "sets",
+            "reps_min",
+            "reps_max",
+            "load_kg",
+            "hold_seconds",
+            "ended_at",
+            "program__status",
+        )
+    )
+    exercise_ids = {p["exercise_id"] for p in prescriptions}
+    edges = list(
+        ProgressionEdge.objects.filter(
+            Q(easier_id__in=exercise_ids) | Q(harder_id__in=exercise_ids),
+            easier__status=Exercise.Status.PUBLISHED,
+            harder__status=Exercise.Status.PUBLISHED,
+        )
+        .order_by("easier__name", "harder__name")
+        .values_list("easier_id", "harder_id")
+    )
+    for easier_id, harder_id in edges:
+        exercise_ids |= {easier_id, harder_id}
+    lower_back = Muscle.objects.filter(primary_for=OuterRef("pk"), region=Muscle.Region.LOWER_BACK)
+    exercises_rows = list(
+        Exercise.objects.filter(pk__in=exercise_ids)
+        .annotate(for_lower_back=Exists(lower_back))
+        .values_list("id", "name", "for_lower_back")
+    )
+    holds = set(
+        Flag.objects.filter(
+            client_id__in=ids,
+            kind=Flag.Kind.REFERRAL,
+            status__in=[Flag.Status.OPEN, Flag.Status.RESOLVED],
+            cleared_at__isnull=True,
+        ).values_list("client_id", flat=True)
+    )
+    regressions: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
+    for client_id, exercise_id, at in (
+        Flag.objects.filter(
+            client_id__in=ids,
+            kind=Flag.Kind.REGRESSION,
+            created_at__gt=now - timedelta(days=thresholds.regression_hold_days),
+        )
+        .exclude(status=Flag.Status.DISMISSED)
+        .values_list("client_id", "exercise_id", "created_at")
+    ):
+        regressions[client_id].append((exercise_id or 0, at))
+
+    harder: dict[int, list[int]] = defaultdict(list)
+    easier: dict[int, list[int]] = defaultdict(list)
+    for easier_id, harder_id in edges:
+        harder[easier_id].append(harder_id)
+        easier[harder_id].append(easier_id)
+    exercises = {
+        pk: ExerciseInfo(
+            id=pk,
+            name=name,
+            targets_lower_back=bool(back),
+            harder=tuple(harder[pk]),
+            easier=tuple(easier[pk]),
+        )
+        for pk, name, back in exercises_rows
+    }
+
+    entries_by_session: dict[int, list[EntryLog]] = defaultdict(list)
+    for e in entries:
+        entries_by_session[e["session_id"]].append(
+            EntryLog(
+                id=e["id"],
+                prescription_id=e["prescription_id"],
+                exercise_id=e["prescription__exercise_id"],
+                pain_during=e["pain_during"],
+                pain_location=e["pain_location"],
+                pain_quality=e["pain_quality"],
+                sets=tuple(sets_by_entry[e["id"]]),
+            )
+        )
+    sessions_by_client: dict[int, list[SessionLog]] = defaultdict(list)
+    for s in sessions:
+        sessions_by_client[s["client_id"]].append(
+            SessionLog(
+                id=s["id"],
+                performed_at=s["performed_at"],
+                pain_before=s["pain_before"],
+                pain_after=s["pain_after"],
+                symptoms=frozenset(s["symptoms"]),
+                entries=tuple(entries_by_session[s["id"]]),
+            )
+        )
+    check_ins_by_client: dict[int, list[CheckInLog]] = defaultdict(list)
+    for c in check_ins:
+        check_ins_by_client[c["client_id"]].append(
+            CheckInLog(
+                id=c["id"],
+                date=c["date"],
+                pain=c["pain"],
+                stiffness=c["stiffness"],
+                symptoms=frozenset(c["symptoms"]),
+            )
+        )
+    prescriptions_by_client: dict[int, dict[int, PrescriptionInfo]] = defaultdict(dict)
+    for p in prescriptions:
+        prescriptions_by_client[p["program__client_id"]][p["id"]] = PrescriptionInfo(
+            id=p["id"],
+            exercise_id=p["exercise_id"],
+            sets=p["sets"],
+            reps_min=p["reps_min"],
+            reps_max=p["reps_max"],
+            load_kg=p["load_kg"],
+            hold_seconds=p["hold_seconds"],
+            current=p["ended_at"] is None and p["program__status"] == Program.Status.ACTIVE,
+        )
+
+    histories = {}
+    for client_id in ids:
+        program = programs.get(client_id)
+        histories[client_id] = History(
+            client_id=client_id,
+            tz=tz,
+            sessions=tuple(sessions_by_client[client_id]),
+            check_ins=tuple(check_ins_by_client[client_id]),
+            prescriptions=prescriptions_by_client[client_id],
+            exercises=exercises,
+            sessions_per_week=program["sessions_per_week"] if program else None,
+            program_started_on=program["starts_on"] if program else None,
+            referral_hold=client_id in holds,
+            recent_regressions=tuple(regressions[client_id]),
+        )
+    return histories
+
+
+def client_history(client_id: int, *, now: datetime, thresholds: Thresholds) -> History:
+    return client_histories([client_id], now=now, thresholds=thresholds)[client_id]
+
+
+# --- flags, for trainers ----------------------------------------------------------------------
+
+
+def flags_for(actor: Actor) -> QuerySet[Flag]:
+    """Flags of the clients the actor may see (a trainer: their own; a practice admin: the
+    practice's), in queue order: emergency, urgent, routine, then newest."""
+    return Flag.objects.filter(client__in=clients_for(actor).values("pk")).select_related(
+        "client__user", "exercise", "suggested_exercise"
+    )
+
+
+def flag_get(actor: Actor, pk: object) -> Flag:
+    try:
+        return flags_for(actor).get(pk=pk)
+    except (Flag.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("No such flag.") from exc
