@@ -123,7 +123,8 @@ def catalogue(db, catalogue_data):  # type: ignore[no-untyped-def]
 def world(db):  # type: ignore[no-untyped-def]
     """Two practices. In practice A: trainers A and B (colleagues), the practice admin, client A
     (trainer A's) and client B (trainer B's). In practice C: trainer C and client C. Plus a
-    catalogue editor. Each client has an active program, a logged session and a check-in."""
+    catalogue editor. Each client has an active program, a logged session, a check-in and an open
+    regression flag."""
     from types import SimpleNamespace
 
     from coaching.tests.factories import (
@@ -137,6 +138,7 @@ def world(db):  # type: ignore[no-untyped-def]
         log_session,
     )
     from exercises.tests.factories import ExerciseFactory
+    from triage.tests.factories import FlagFactory
 
     a = PracticeFactory(name="Riverside Physio")
     c = PracticeFactory(name="Hilltop Studio")
@@ -162,4 +164,5 @@ def world(db):  # type: ignore[no-untyped-def]
         owner = getattr(w, f"client_{name}")
         setattr(w, f"session_{name}", log_session(owner, pain=2))
         setattr(w, f"check_in_{name}", log_check_in(owner, pain=2))
+        setattr(w, f"flag_{name}", FlagFactory(client=owner))
     return w

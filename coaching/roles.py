@@ -30,6 +30,8 @@ TRAINER_PERMISSIONS: frozenset[str] = frozenset(
         "coaching.delete_templateprescription",
         "coaching.view_session",  # what clients log is read-only for trainers
         "coaching.view_checkin",
+        "triage.view_flag",  # their clients' flags …
+        "triage.change_flag",  # … and acting on them (apply, dismiss, resolve)
         *_CATALOGUE_READ,
     }
 )

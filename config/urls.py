@@ -14,6 +14,7 @@ from coaching.api import (
 from coaching.client_api import CheckInViewSet, MyProgramView, SessionViewSet
 from config.health import health
 from exercises.api import ExerciseViewSet
+from triage.api import FlagViewSet
 
 router = DefaultRouter()
 router.register("exercises", ExerciseViewSet, basename="exercise")
@@ -22,6 +23,7 @@ router.register("programs", ProgramViewSet, basename="program")
 router.register("templates", TemplateViewSet, basename="template")
 router.register("sessions", SessionViewSet, basename="session")
 router.register("check-ins", CheckInViewSet, basename="check-in")
+router.register("flags", FlagViewSet, basename="flag")
 
 api_v1 = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),

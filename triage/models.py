@@ -164,3 +164,6 @@ class RuleSettings(models.Model):
 
     def thresholds(self) -> Thresholds:
         return Thresholds.from_dict(self.values)
+
+
+FlagStatus = Flag.Status  # importable by name (the OpenAPI schema's enum names)

@@ -170,3 +170,6 @@ class Prescription(PrescriptionFields):
     @property
     def is_current(self) -> bool:
         return self.ended_at is None
+
+
+ProgramStatus = Program.Status  # importable by name (the OpenAPI schema's enum names)

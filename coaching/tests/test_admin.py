@@ -36,6 +36,7 @@ from coaching.roles import (
 )
 from coaching.tests.factories import PASSWORD, UserFactory
 from exercises.tests.factories import ExerciseFactory
+from triage.models import Flag
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +80,7 @@ def names_of(w: SimpleNamespace, attr: str) -> list[str]:
     obj = getattr(w, attr)
     if isinstance(obj, (Client, Trainer)):
         return [obj.user.username, obj.user.get_full_name()]
-    if isinstance(obj, (Program, Session, CheckIn)):
+    if isinstance(obj, (Program, Session, CheckIn, Flag)):
         return [obj.client.user.username, obj.client.user.get_full_name()]
     return [obj.name]
 
@@ -110,6 +111,7 @@ OBJECTS = {
     "practice": ["practice_a", "practice_c"],
     "session": ["session_a", "session_b", "session_c"],
     "checkin": ["check_in_a", "check_in_b", "check_in_c"],
+    "flag": ["flag_a", "flag_b", "flag_c"],
 }
 VISIBLE = {
     "client": {
@@ -144,7 +146,14 @@ VISIBLE = {
         "trainer_c": {"check_in_c"},
         "admin": {"check_in_a", "check_in_b"},
     },
+    "flag": {
+        "trainer_a": {"flag_a"},
+        "trainer_b": {"flag_b"},
+        "trainer_c": {"flag_c"},
+        "admin": {"flag_a", "flag_b"},
+    },
 }
+APP_OF = {"flag": "triage"}
 # Trainers whose names each actor may see (on client and program pages).
 TRAINERS_SEEN = {
     "trainer_a": {"trainer_a"},
@@ -165,7 +174,7 @@ def expected_status(model: str, actor: str) -> int:
 def test_changelists_show_exactly_the_rows_the_actor_may_see(client, w, model, actor):
     sign_in(client, w, actor)
 
-    response = client.get(reverse(f"admin:coaching_{model}_changelist"))
+    response = client.get(reverse(f"admin:{APP_OF.get(model, 'coaching')}_{model}_changelist"))
 
     assert response.status_code == expected_status(model, actor)
     if response.status_code == 302:
@@ -193,7 +202,8 @@ def test_change_pages_open_only_for_what_the_actor_may_see(client, w, model, act
     for attr in OBJECTS[model]:
         obj = getattr(w, attr)
 
-        response = client.get(reverse(f"admin:coaching_{model}_change", args=[obj.pk]))
+        app = APP_OF.get(model, "coaching")
+        response = client.get(reverse(f"admin:{app}_{model}_change", args=[obj.pk]))
 
         status = expected_status(model, actor)
         if status == 302:
@@ -390,6 +400,7 @@ def test_the_groups_have_exactly_the_roles_permissions():
             {
                 "coaching": {"client", "program", "programtemplate", "session", "checkin"},
                 "exercises": {"exercise", "muscle", "equipment"},
+                "triage": {"flag"},
             },
         ),
         (
@@ -404,6 +415,7 @@ def test_the_groups_have_exactly_the_roles_permissions():
                     "checkin",
                 },
                 "exercises": {"exercise", "muscle", "equipment"},
+                "triage": {"flag"},
             },
         ),
     ],

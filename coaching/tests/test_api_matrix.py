@@ -34,7 +34,7 @@ ACTORS = (
     "member", "superuser",
 )  # fmt: skip
 CLIENTS, PROGRAMS, TEMPLATES = "/api/v1/clients/", "/api/v1/programs/", "/api/v1/templates/"
-SESSIONS, CHECK_INS = "/api/v1/sessions/", "/api/v1/check-ins/"
+SESSIONS, CHECK_INS, FLAGS = "/api/v1/sessions/", "/api/v1/check-ins/", "/api/v1/flags/"
 
 
 def user_of(request: pytest.FixtureRequest, world: Any, actor: str) -> Any:
@@ -114,6 +114,19 @@ ROUTES: dict[str, tuple[str, Path, Body]] = {
     ),
     "client A sessions": ("get", lambda w: f"{CLIENTS}{w.client_a.pk}/sessions/", None),
     "client C sessions": ("get", lambda w: f"{CLIENTS}{w.client_c.pk}/sessions/", None),
+    "flags list": ("get", lambda w: FLAGS, None),
+    "flag A retrieve": ("get", lambda w: f"{FLAGS}{w.flag_a.pk}/", None),
+    "flag C retrieve": ("get", lambda w: f"{FLAGS}{w.flag_c.pk}/", None),
+    "flag A apply": ("post", lambda w: f"{FLAGS}{w.flag_a.pk}/apply/", lambda w, a: {}),
+    "flag A dismiss": (
+        "post", lambda w: f"{FLAGS}{w.flag_a.pk}/dismiss/", lambda w, a: {"reason": "Seen it."}
+    ),
+    "flag C dismiss": (
+        "post", lambda w: f"{FLAGS}{w.flag_c.pk}/dismiss/", lambda w, a: {"reason": "Seen it."}
+    ),
+    "flag A resolve (not a referral)": (
+        "post", lambda w: f"{FLAGS}{w.flag_a.pk}/resolve/", lambda w, a: {"referred_to": "GP"}
+    ),
     # the client's side
     "my program": ("get", lambda w: "/api/v1/me/program/", None),
     "sessions list": ("get", lambda w: SESSIONS, None),
@@ -153,6 +166,13 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "template A assign, client C":           (401, 404, 404, 400, 400, 404, 400, 404, 404, 400),
     "client A sessions":                     (401, 404, 404, 200, 404, 404, 200, 404, 404, 200),
     "client C sessions":                     (401, 404, 404, 404, 404, 200, 404, 404, 404, 200),
+    "flags list":                            (401, 403, 403, 200, 200, 200, 200, 403, 403, 200),
+    "flag A retrieve":                       (401, 404, 404, 200, 404, 404, 200, 404, 404, 200),
+    "flag C retrieve":                       (401, 404, 404, 404, 404, 200, 404, 404, 404, 200),
+    "flag A apply":                          (401, 404, 404, 200, 404, 404, 200, 404, 404, 200),
+    "flag A dismiss":                        (401, 404, 404, 200, 404, 404, 200, 404, 404, 200),
+    "flag C dismiss":                        (401, 404, 404, 404, 404, 200, 404, 404, 404, 200),
+    "flag A resolve (not a referral)":       (401, 404, 404, 400, 404, 404, 400, 404, 404, 400),
     # The client's side: for clients only (a trainer reads sessions through /clients/{id}/).
     "my program":                            (401, 200, 200, 403, 403, 403, 403, 403, 403, 403),
     "sessions list":                         (401, 200, 200, 403, 403, 403, 403, 403, 403, 403),
@@ -181,7 +201,7 @@ def test_the_matrix_covers_every_route_of_the_trainer_and_client_api(world, clie
         (method, path)
         for path, operations in schema["paths"].items()
         if path.startswith(
-            (CLIENTS, PROGRAMS, TEMPLATES, SESSIONS, CHECK_INS, "/api/v1/me/program/")
+            (CLIENTS, PROGRAMS, TEMPLATES, SESSIONS, CHECK_INS, FLAGS, "/api/v1/me/program/")
         )
         for method in operations
         if method != "parameters"

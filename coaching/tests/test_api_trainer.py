@@ -30,6 +30,7 @@ from coaching.models import (
 )
 from coaching.tests.factories import ClientFactory, ProgramFactory
 from exercises.tests.factories import ExerciseFactory
+from triage.models import Flag, FlagEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -70,6 +71,8 @@ def state() -> dict[str, Any]:
         "entries": Entry.objects.count(),
         "sets": Set.objects.count(),
         "check_ins": list(CheckIn.objects.order_by("pk").values_list("pk", "updated_at")),
+        "flags": list(Flag.objects.order_by("pk").values_list("pk", "status", "updated_at")),
+        "flag_events": FlagEvent.objects.count(),
     }
 
 

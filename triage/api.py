@@ -1,0 +1,162 @@
+"""The trainer's flag API: ``/api/v1/flags/`` (filters ``status``, ``kind``, ``client``,
+``urgency``, ``since``) in queue order, and the actions ``apply``, ``dismiss`` and ``resolve``.
+
+Same access rule as the other trainer endpoints (``coaching.api.IsTrainer``): 401 anonymous,
+403 on the list for someone who is not a trainer, 404 for another person's flag."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from coaching.api import IsTrainer
+from coaching.filters import SINCE_HELP, _visible_clients
+from triage import services
+from triage.models import Flag
+from triage.selectors import flag_get, flags_for
+
+ID = OpenApiParameter("id", int, OpenApiParameter.PATH)
+
+
+class FlagFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Flag.Status.choices)
+    kind = django_filters.ChoiceFilter(choices=Flag.Kind.choices)
+    urgency = django_filters.ChoiceFilter(choices=Flag.Urgency.choices)
+    client = django_filters.ModelChoiceFilter(
+        queryset=_visible_clients, help_text="Id of one of the trainer's clients."
+    )
+    since = django_filters.IsoDateTimeFilter(
+        field_name="updated_at", lookup_expr="gt", help_text=SINCE_HELP
+    )
+
+    class Meta:
+        model = Flag
+        fields: list[str] = []
+
+
+class ExerciseRefSerializer(serializers.Serializer):
+    slug = serializers.SlugField()
+    name = serializers.CharField()
+
+
+class FlagSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    client = serializers.IntegerField(source="client_id")
+    client_name = serializers.SerializerMethodField()
+    kind = serializers.ChoiceField(choices=Flag.Kind.choices)
+    urgency = serializers.ChoiceField(choices=Flag.Urgency.choices)
+    rule = serializers.CharField(help_text="The rule code of TRIAGE_RULES.md.")
+    reason = serializers.CharField()
+    evidence = serializers.JSONField(help_text="The logs and the values compared.")
+    exercise = ExerciseRefSerializer(allow_null=True)
+    suggested_exercise = ExerciseRefSerializer(allow_null=True)
+    suggestion = serializers.JSONField(
+        help_text="`text`, and the change: `exercise_id`, or a new `load_kg`, `reps_min`/"
+        "`reps_max` or `hold_seconds`. Empty for referrals and adherence."
+    )
+    prescription = serializers.IntegerField(source="prescription_id", allow_null=True)
+    status = serializers.ChoiceField(choices=Flag.Status.choices)
+    holds_progression = serializers.BooleanField(
+        help_text="A referral not yet cleared: every progression of the client waits."
+    )
+    referred_to = serializers.CharField()
+    clearance = serializers.CharField()
+    cleared_at = serializers.DateTimeField(allow_null=True)
+    dismiss_reason = serializers.CharField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+    thresholds = serializers.JSONField(help_text="The thresholds the rule used.")
+    times_fired = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+
+    def get_client_name(self, flag: Flag) -> str:
+        return str(flag.client.user)
+
+
+class DismissInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, help_text="Why the flag is not needed.")
+
+
+class ResolveInputSerializer(serializers.Serializer):
+    referred_to = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default="",
+        help_text="Whom the client was referred to (required while the flag is open).",
+    )  # fmt: skip
+    clearance = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default="",
+        help_text="Who cleared the client, and for what: lifts the hold on progression.",
+    )  # fmt: skip
+
+
+class FlagViewSet(viewsets.GenericViewSet):
+    permission_classes = [IsTrainer]
+    filterset_class = FlagFilter
+    serializer_class = FlagSerializer
+
+    def get_queryset(self) -> QuerySet[Flag]:
+        return flags_for(self.request.user).order_by("urgency_rank", "-created_at", "-id")
+
+    def _answer(self, flag: Flag) -> Response:
+        return Response(FlagSerializer(flag_get(self.request.user, flag.pk)).data)
+
+    def _input(self, serializer_class: type[serializers.Serializer]) -> dict[str, Any]:
+        data = serializer_class(data=self.request.data)
+        data.is_valid(raise_exception=True)
+        return data.validated_data
+
+    @extend_schema(
+        summary="The flag queue: emergency, urgent, routine, newest first",
+        responses={200: FlagSerializer(many=True)},
+    )
+    def list(self, request: Request) -> Response:
+        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        return self.get_paginated_response(FlagSerializer(rows, many=True).data)
+
+    @extend_schema(summary="One flag", parameters=[ID], responses={200: FlagSerializer})
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(FlagSerializer(flag_get(request.user, pk)).data)
+
+    @extend_schema(
+        summary="Apply a progression or regression",
+        description="The prescription changes to the suggested exercise or dose; the old one "
+        "ends and stays in the history. A progression waits while a referral holds.",
+        parameters=[ID],
+        request=None,
+        responses={200: FlagSerializer},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def apply(self, request: Request, pk: str) -> Response:
+        return self._answer(
+            services.flag_apply(actor=request.user, flag=flag_get(request.user, pk))
+        )
+
+    @extend_schema(
+        summary="Dismiss a flag, with a reason",
+        parameters=[ID],
+        request=DismissInputSerializer,
+        responses={200: FlagSerializer},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def dismiss(self, request: Request, pk: str) -> Response:
+        flag = flag_get(request.user, pk)
+        data = self._input(DismissInputSerializer)
+        return self._answer(services.flag_dismiss(actor=request.user, flag=flag, **data))
+
+    @extend_schema(
+        summary="Resolve a referral: whom the client was referred to, then the clearance",
+        parameters=[ID],
+        request=ResolveInputSerializer,
+        responses={200: FlagSerializer},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def resolve(self, request: Request, pk: str) -> Response:
+        flag = flag_get(request.user, pk)
+        data = self._input(ResolveInputSerializer)
+        return self._answer(services.flag_resolve(actor=request.user, flag=flag, **data))
