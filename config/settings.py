@@ -329,6 +329,10 @@ HEARTBEAT_STALE_AFTER = timedelta(minutes=5)
 # --- Triage ---------------------------------------------------------------------------------
 TRIAGE_SWEEP_AFTER_SECONDS = env.int("TRIAGE_SWEEP_AFTER_SECONDS", default=60)
 TRIAGE_NIGHTLY_BATCH = env.int("TRIAGE_NIGHTLY_BATCH", default=200)
+# Fault injection for the reliability tests: seconds a review pauses after claiming its logs
+# (inside its transaction), so that a test can kill the worker in the middle. Never set it in
+# production.
+TRIAGE_FAULT_REVIEW_PAUSE = env.float("TRIAGE_FAULT_REVIEW_PAUSE", default=0.0)
 # where links in emails point (the admin's flag pages)
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 

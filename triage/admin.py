@@ -331,6 +331,7 @@ class FlagAdmin(admin.ModelAdmin):
         self, request: HttpRequest, flag: Flag, action: str, form: forms.Form
     ) -> HttpResponse:
         messages.error(request, "Please correct the error below.")
+        request.method = "GET"  # render the page (read-only) again, with the form's errors
         response = self.change_view(request, str(flag.pk))
         if isinstance(response, TemplateResponse):
             response.context_data.update(self._action_context(request, flag, **{action: form}))
