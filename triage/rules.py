@@ -16,7 +16,7 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from statistics import fmean
 from zoneinfo import ZoneInfo
 
@@ -34,6 +34,7 @@ from coaching.reporting import (
 REFERRAL, REGRESSION, PROGRESSION, ADHERENCE = "referral", "regression", "progression", "adherence"
 EMERGENCY, URGENT, ROUTINE = "emergency", "urgent", "routine"
 URGENCY_RANK = {EMERGENCY: 0, URGENT: 1, ROUTINE: 2}
+EPSILON = 1e-9  # 26/3 − 20/3 is 1.9999999999999991 in floating point, and means a rise of 2
 SHARP_QUALITIES = frozenset({PainQuality.SHARP.value, PainQuality.SHOOTING.value})
 
 
@@ -50,6 +51,7 @@ class Thresholds:
     meaningful_rise_min_points: int = 1  # … and at least this many points
     persistent_pain_min: int = 4  # resting pain at least this …
     persistent_days: int = 3  # … on MORE than this many consecutive days
+    persistent_window_days: int = 14  # a run reaching into this window
     nerve_days_apart: int = 7  # nerve symptoms on two days at least this far apart …
     nerve_window_days: int = 28  # … within this window
     sharp_sessions: int = 2  # sharp or shooting pain in this many sessions …
@@ -211,12 +213,12 @@ def meaningful_rise(before: float, after: float, th: Thresholds) -> bool:
     """A rise of at least 2 points, or of at least 30 % and at least 1 point (the minimal
     clinically important difference of the 0–10 scale). From 0, any rise of a point is
     more than 30 %."""
-    rise = after - before
-    if rise >= th.meaningful_rise_points:
+    rise = after - before  # weekly means are fractions: compare with a tolerance
+    if rise >= th.meaningful_rise_points - EPSILON:
         return True
-    if rise < th.meaningful_rise_min_points:
+    if rise < th.meaningful_rise_min_points - EPSILON:
         return False
-    return before <= 0 or rise / before * 100 >= th.meaningful_rise_percent
+    return before <= 0 or rise * 100 >= th.meaningful_rise_percent * before - EPSILON
 
 
 def adherence_percent(done: int, planned: int) -> float | None:
@@ -275,9 +277,9 @@ def _current_prescription(history: History, exercise_id: int) -> PrescriptionInf
     return None
 
 
-def _round_load(value: Decimal) -> Decimal:
-    """To the nearest 0.5 kg, as plates and dumbbells go."""
-    return (value * 2).quantize(Decimal(1), rounding=ROUND_HALF_UP) / 2
+def _round_load(value: Decimal, rounding: str = ROUND_HALF_UP) -> Decimal:
+    """To a multiple of 0.5 kg, as plates and dumbbells go."""
+    return (value * 2).quantize(Decimal(1), rounding=rounding) / 2
 
 
 def easier(history: History, exercise_id: int, th: Thresholds) -> Suggestion:
@@ -318,7 +320,11 @@ def harder(history: History, exercise_id: int, th: Thresholds) -> Suggestion:
     if rx is None:
         return Suggestion(text="Make it a little harder: one variable at a time.")
     if rx.load_kg:
-        step = max(Decimal("0.5"), _round_load(rx.load_kg * th.load_increase_percent / 100))
+        # at least +5 %: the step rounds up to the next half kilo (20 → 21 kg, 12 → 13 kg)
+        step = max(
+            Decimal("0.5"),
+            _round_load(rx.load_kg * th.load_increase_percent / 100, rounding=ROUND_CEILING),
+        )
         cap = rx.load_kg * Decimal("1.10")
         load = min(rx.load_kg + step, max(cap, rx.load_kg + Decimal("0.5")))
         return Suggestion(text=f"Add load: {rx.load_kg} kg → {load} kg.", load_kg=load)
@@ -435,8 +441,10 @@ def _resting_pain_by_day(
 def rf_persistent(history: History, th: Thresholds, now: datetime) -> list[Finding]:
     """Resting pain (morning check-in, or pain before a session) at least 4 on more than 3
     consecutive days. A day counts by its highest resting report; a day without a report
-    breaks the run. Looks at runs reaching into the last two weeks."""
-    by_day = _resting_pain_by_day(history, now, th.regression_hold_days)
+    breaks the run. Looks at runs reaching into the last ``persistent_window_days``, counted
+    whole (a run that started before the window counts all its days)."""
+    window_start = history.day_of(now) - timedelta(days=th.persistent_window_days)
+    by_day = _resting_pain_by_day(history, now, th.history_days)
     best: list[date] = []
     run: list[date] = []
     for day in sorted(by_day):
@@ -447,7 +455,7 @@ def rf_persistent(history: History, th: Thresholds, now: datetime) -> list[Findi
             run = [day]
         else:
             run = []
-        if len(run) > len(best):
+        if len(run) > len(best) and run[-1] > window_start:
             best = list(run)
     if len(best) <= th.persistent_days:
         return []
