@@ -8,8 +8,12 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export UV_NO_PROGRESS := 1
+# Playwright drives Debian's chromium (/usr/bin/chromium); it never downloads a browser.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+NPM ?= npm
+CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint check-services fmt lock bench clean screenshots
+.PHONY: run test lint check-services chromium fmt lock bench clean screenshots
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -28,9 +32,23 @@ $(VENV)/.installed-dev: requirements/dev.txt | $(PY)
 	$(UV) pip sync --quiet --python $(PY) --require-hashes requirements/dev.txt
 	touch $@ $(VENV)/.installed-base
 
+# The portal's browser libraries (Chart.js), exactly as package-lock.json pins them, into
+# node_modules/ (served by Django's staticfiles; nothing is vendored into git).
+node_modules/.installed: package.json package-lock.json
+	$(NPM) ci --no-audit --no-fund
+	touch $@
+
+# Debian's chromium for the browser tests, installed once (apt-get; sudo only when not root).
+chromium:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+		$$SUDO apt-get update && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
+	fi
+
 ## make run: install, migrate, load the catalogue and demo data, start web + worker + beat.
 run: export DJANGO_DEBUG := $(or $(DJANGO_DEBUG),true)
-run: $(VENV)/.installed-base
+run: $(VENV)/.installed-base node_modules/.installed
 	@mkdir -p var
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_catalogue --new-only
@@ -40,7 +58,7 @@ run: $(VENV)/.installed-base
 	@exec $(VENV)/bin/honcho -f Procfile.dev start
 
 ## make test: install everything, lint, check migrations, run the suite on PostgreSQL + Redis.
-test: $(VENV)/.installed-dev check-services
+test: $(VENV)/.installed-dev node_modules/.installed chromium check-services
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DJANGO_DEBUG=true $(PY) manage.py makemigrations --check --dry-run
@@ -67,4 +85,4 @@ bench: $(VENV)/.installed-dev check-services
 	$(PY) bench/catalogue.py
 
 clean:
-	rm -rf $(VENV) $(TOOLS) var staticfiles
+	rm -rf $(VENV) $(TOOLS) var staticfiles node_modules

@@ -1,4 +1,5 @@
-"""The client portal's own pages: sign-in, sign-out, password reset, home."""
+"""The client portal's own pages: sign-in, sign-out, password reset, Today (home), logging a
+session, the morning check-in, the safety answer and the history."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
@@ -9,6 +10,11 @@ app_name = "portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("log/", views.session_log_view, name="log"),
+    path("check-in/", views.check_in_view, name="check_in"),
+    path("history/", views.history_view, name="history"),
+    path("sessions/<int:pk>/safety/", views.session_safety_view, name="session_safety"),
+    path("check-ins/<int:pk>/safety/", views.check_in_safety_view, name="check_in_safety"),
     path(
         "login/",
         auth_views.LoginView.as_view(
