@@ -8,18 +8,20 @@ refuses (``ValidationError``) nothing is written and the form comes back with th
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, Exists, Max, Model, OuterRef, Q, QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
@@ -28,6 +30,7 @@ from coaching.forms import (
     AssignTemplateForm,
     ClientAddForm,
     ClientChangeForm,
+    EraseClientForm,
     PrescriptionForm,
     ProgramAddForm,
     ProgramTemplateForm,
@@ -61,6 +64,8 @@ from coaching.selectors import (
 )
 from coaching.services import (
     client_create,
+    client_erase,
+    client_export,
     client_update,
     prescription_add,
     prescription_end,
@@ -322,6 +327,68 @@ class ClientAdmin(ServiceAdmin):
         _adopt(obj, client)
 
     # columns and read-only fields
+
+    # data rights: a download for anyone who sees the client; erasure for the practice admin
+
+    change_form_template = "admin/coaching/client/change_form.html"
+
+    def get_urls(self) -> list:
+        view = self.admin_site.admin_view
+        return [
+            path("<int:pk>/export/", view(self.export_view), name="coaching_client_export"),
+            path("<int:pk>/erase/", view(self.erase_view), name="coaching_client_erase"),
+            *super().get_urls(),
+        ]
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        context = {**(extra_context or {}), "may_erase": self._may_erase(request)}
+        return super().change_view(request, object_id, form_url, context)
+
+    def _may_erase(self, request: HttpRequest) -> bool:
+        return _manages_trainers(request)
+
+    def export_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        client = client_get(request.user, pk)
+        document = client_export(actor=request.user, client=client)
+        response = HttpResponse(
+            json.dumps(document, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
+            content_type="application/json",
+        )
+        day = document["exported_at"].date().isoformat()
+        response["Content-Disposition"] = (
+            f'attachment; filename="{client.user.username}-{day}.json"'
+        )
+        return response
+
+    def erase_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        client = client_get(request.user, pk)
+        if not self._may_erase(request):
+            raise PermissionDenied
+        form = EraseClientForm(request.POST or None, username=client.user.username)
+        if request.method == "POST" and form.is_valid():
+            mode = form.cleaned_data["mode"]
+            name = str(client.user)
+            removed = client_erase(actor=request.user, client=client, mode=mode)
+            summary = ", ".join(f"{k.replace('_', ' ')}: {v}" for k, v in removed.items() if v)
+            verb = "Erased" if mode == "erase" else "Anonymised"
+            messages.success(request, f"{verb} {name} ({summary or 'nothing else recorded'}).")
+            if mode == "erase":
+                return HttpResponseRedirect(reverse("admin:coaching_client_changelist"))
+            return HttpResponseRedirect(reverse("admin:coaching_client_change", args=[pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Erase or anonymise {client.user}",
+            "client": client,
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/coaching/client/erase.html", context)
 
     @admin.display(description="name", ordering="user__first_name")
     def name(self, obj: Client) -> str:

@@ -25,6 +25,7 @@ from typing import Any
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in
 from django.db.models import QuerySet
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from knox.auth import TokenAuthentication
 from knox.models import AuthToken
@@ -158,6 +159,19 @@ class MeView(APIView):
 # --- the trainer's side -----------------------------------------------------------------------
 
 
+class EraseInputSerializer(serializers.Serializer):
+    mode = serializers.ChoiceField(choices=[services.ERASE, services.ANONYMISE])
+
+
+def export_response(document: dict[str, Any]) -> Response:
+    """The export as a JSON download."""
+    day = document["exported_at"].date().isoformat()
+    return Response(
+        document,
+        headers={"Content-Disposition": f'attachment; filename="my-coaching-data-{day}.json"'},
+    )
+
+
 class IsTrainer(BasePermission):
     """The trainer endpoints are for trainers (and superusers). Anyone else who is signed in
     gets 403 on a collection route, and 404 on a detail route: a detail route names an object,
@@ -245,6 +259,33 @@ class ClientViewSet(TrainerViewSet):
     def sessions(self, request: Request, pk: str) -> Response:
         client = client_get(request.user, pk)
         return self.page(self.get_queryset().filter(client=client), SessionSerializer)
+
+    @extend_schema(
+        summary="Everything recorded about a client (JSON)",
+        description="The same document the client downloads from the portal and from "
+        "`/api/v1/me/export/`.",
+        parameters=[ID],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def export(self, request: Request, pk: str) -> Response:
+        client = client_get(request.user, pk)
+        return export_response(services.client_export(actor=request.user, client=client))
+
+    @extend_schema(
+        summary="Erase or anonymise a client (practice admins)",
+        description="`erase`: the person and every record about them. `anonymise`: no name, "
+        "email, username, password, notes, devices or login records; the clinical logs and "
+        "flags stay for the practice's records. Answers what was removed, by kind.",
+        parameters=[ID],
+        request=EraseInputSerializer,
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
+    def erase(self, request: Request, pk: str) -> Response:
+        client = client_get(request.user, pk)
+        mode = self.input(EraseInputSerializer)["mode"]
+        return Response(services.client_erase(actor=request.user, client=client, mode=mode))
 
     @extend_schema(summary="One client", parameters=[ID], responses={200: ClientSerializer})
     def retrieve(self, request: Request, pk: str) -> Response:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status, viewsets
 from rest_framework.permissions import BasePermission
@@ -22,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from coaching import services
+from coaching.api import export_response
 from coaching.filters import CheckInFilter, SessionFilter
 from coaching.log_serializers import (
     CheckInInputSerializer,
@@ -95,6 +97,20 @@ class MyProgramView(APIView):
         if program is None:
             raise exceptions.NotFound("You have no active program yet.")
         return Response(MyProgramSerializer(program).data)
+
+
+class MyExportView(APIView):
+    permission_classes = [IsClient]
+
+    @extend_schema(
+        summary="Download everything recorded about me (JSON)",
+        description="Profile, the trainer's notes, programs and prescriptions (ended ones too), "
+        "sessions with entries and sets, check-ins, the review's flags, signed-in devices.",
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request) -> Response:
+        client = profile_of(request.user).client
+        return export_response(services.client_export(actor=request.user, client=client))
 
 
 class _LogViewSet(viewsets.GenericViewSet):

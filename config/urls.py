@@ -11,7 +11,7 @@ from coaching.api import (
     TemplateViewSet,
     TokenView,
 )
-from coaching.client_api import CheckInViewSet, MyProgramView, SessionViewSet
+from coaching.client_api import CheckInViewSet, MyExportView, MyProgramView, SessionViewSet
 from config.health import health
 from exercises.api import ExerciseViewSet
 from triage.api import FlagViewSet
@@ -30,6 +30,7 @@ api_v1 = [
     path("auth/logout/", LogoutView.as_view(), name="auth-logout"),
     path("me/", MeView.as_view(), name="me"),
     path("me/program/", MyProgramView.as_view(), name="me-program"),
+    path("me/export/", MyExportView.as_view(), name="me-export"),
     *router.urls,
 ]
 

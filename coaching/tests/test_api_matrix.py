@@ -114,6 +114,10 @@ ROUTES: dict[str, tuple[str, Path, Body]] = {
     ),
     "client A sessions": ("get", lambda w: f"{CLIENTS}{w.client_a.pk}/sessions/", None),
     "client C sessions": ("get", lambda w: f"{CLIENTS}{w.client_c.pk}/sessions/", None),
+    "client A export": ("get", lambda w: f"{CLIENTS}{w.client_a.pk}/export/", None),
+    "client A anonymise": (
+        "post", lambda w: f"{CLIENTS}{w.client_a.pk}/erase/", lambda w, a: {"mode": "anonymise"}
+    ),
     "flags list": ("get", lambda w: FLAGS, None),
     "flag A retrieve": ("get", lambda w: f"{FLAGS}{w.flag_a.pk}/", None),
     "flag C retrieve": ("get", lambda w: f"{FLAGS}{w.flag_c.pk}/", None),
@@ -128,7 +132,9 @@ ROUTES: dict[str, tuple[str, Path, Body]] = {
         "post", lambda w: f"{FLAGS}{w.flag_a.pk}/resolve/", lambda w, a: {"referred_to": "GP"}
     ),
     # the client's side
+    "me": ("get", lambda w: "/api/v1/me/", None),
     "my program": ("get", lambda w: "/api/v1/me/program/", None),
+    "my export": ("get", lambda w: "/api/v1/me/export/", None),
     "sessions list": ("get", lambda w: SESSIONS, None),
     "session create, client A's program": ("post", lambda w: SESSIONS, a_session),
     "session A retrieve": ("get", lambda w: f"{SESSIONS}{w.session_a.pk}/", None),
@@ -166,6 +172,8 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "template A assign, client C":           (401, 404, 404, 400, 400, 404, 400, 404, 404, 400),
     "client A sessions":                     (401, 404, 404, 200, 404, 404, 200, 404, 404, 200),
     "client C sessions":                     (401, 404, 404, 404, 404, 200, 404, 404, 404, 200),
+    "client A export":                       (401, 404, 404, 200, 404, 404, 200, 404, 404, 200),
+    "client A anonymise":                    (401, 404, 404, 403, 404, 404, 200, 404, 404, 200),
     "flags list":                            (401, 403, 403, 200, 200, 200, 200, 403, 403, 200),
     "flag A retrieve":                       (401, 404, 404, 200, 404, 404, 200, 404, 404, 200),
     "flag C retrieve":                       (401, 404, 404, 404, 404, 200, 404, 404, 404, 200),
@@ -175,6 +183,8 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "flag A resolve (not a referral)":       (401, 404, 404, 400, 404, 404, 400, 404, 404, 400),
     # The client's side: for clients only (a trainer reads sessions through /clients/{id}/).
     "my program":                            (401, 200, 200, 403, 403, 403, 403, 403, 403, 403),
+    "me":                                    (401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
+    "my export":                             (401, 200, 200, 403, 403, 403, 403, 403, 403, 403),
     "sessions list":                         (401, 200, 200, 403, 403, 403, 403, 403, 403, 403),
     "session create, client A's program":    (401, 201, 400, 403, 403, 403, 403, 403, 403, 403),
     "session A retrieve":                    (401, 200, 404, 404, 404, 404, 404, 404, 404, 404),
@@ -201,7 +211,7 @@ def test_the_matrix_covers_every_route_of_the_trainer_and_client_api(world, clie
         (method, path)
         for path, operations in schema["paths"].items()
         if path.startswith(
-            (CLIENTS, PROGRAMS, TEMPLATES, SESSIONS, CHECK_INS, FLAGS, "/api/v1/me/program/")
+            (CLIENTS, PROGRAMS, TEMPLATES, SESSIONS, CHECK_INS, FLAGS, "/api/v1/me/")
         )
         for method in operations
         if method != "parameters"
