@@ -180,7 +180,9 @@ def program_detail(actor: Actor, pk: object) -> Program:
 def active_program(client: Client, *, with_cues: bool = False) -> Program | None:
     """The client's active program with its current prescriptions and their exercises (and
     the exercises' cues when asked): at most three queries."""
-    current = Prescription.objects.filter(ended_at__isnull=True).select_related("exercise")
+    current = Prescription.objects.filter(ended_at__isnull=True).select_related(
+        "exercise", "replaces__exercise"
+    )
     if with_cues:
         current = current.prefetch_related("exercise__cues")
     return (

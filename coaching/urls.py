@@ -13,6 +13,7 @@ urlpatterns = [
     path("log/", views.session_log_view, name="log"),
     path("check-in/", views.check_in_view, name="check_in"),
     path("history/", views.history_view, name="history"),
+    path("my-data/", views.my_data_view, name="my_data"),
     path("sessions/<int:pk>/safety/", views.session_safety_view, name="session_safety"),
     path("check-ins/<int:pk>/safety/", views.check_in_safety_view, name="check_in_safety"),
     path(

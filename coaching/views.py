@@ -19,7 +19,9 @@ the safety page when the report contains an emergency or urgent symptom, else to
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
+from datetime import timedelta
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
@@ -27,6 +29,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -51,6 +54,7 @@ ClientView = Callable[..., HttpResponse]
 CHART_SESSIONS = 30
 CHART_CHECK_INS = 30
 LISTED = 10
+CHANGE_NOTICE_DAYS = 14  # Today points out what the trainer changed in the last two weeks
 
 SYMPTOM_LABELS = dict(Symptom.choices)
 LOCATION_LABELS = dict(PainLocation.choices)
@@ -87,7 +91,25 @@ def home(request: HttpRequest) -> HttpResponse:
     if client is None:
         return redirect("catalogue:list")
     program = active_program(client, with_cues=True)
+    # what the trainer changed lately (a flag applied, an edit) is pointed out on the page
+    recent = timezone.now() - timedelta(days=CHANGE_NOTICE_DAYS)
+    for p in program.current if program else []:
+        p.recently_changed = p.replaces_id is not None and p.started_at >= recent
     return _page(request, "portal/today.html", {"client": client, "program": program})
+
+
+@client_only
+def my_data_view(request: HttpRequest, client: Client) -> HttpResponse:
+    """Everything recorded about the client, as a JSON download (the same document as
+    ``/api/v1/me/export/``)."""
+    document = services.client_export(actor=request.user, client=client)
+    response = HttpResponse(
+        json.dumps(document, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
+        content_type="application/json",
+    )
+    day = document["exported_at"].date().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="my-coaching-data-{day}.json"'
+    return response
 
 
 # --- logging ----------------------------------------------------------------------------------

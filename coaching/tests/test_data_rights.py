@@ -208,3 +208,14 @@ def test_the_admin_erases_after_the_username_is_typed(client, world):
     done = client.post(url, {"mode": "erase", "confirm": world.client_a.user.username})
     assert done.status_code == 302
     assert not Client.objects.filter(pk=world.client_a.pk).exists()
+
+
+def test_the_portal_offers_the_download(client, world):
+    client.force_login(world.client_a.user)
+
+    today = client.get("/").content.decode()
+    response = client.get(reverse("portal:my_data"))
+
+    assert reverse("portal:my_data") in today
+    assert response["Content-Disposition"].startswith('attachment; filename="my-coaching-data-')
+    assert json.loads(response.content)["person"]["username"] == world.client_a.user.username

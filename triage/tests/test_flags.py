@@ -348,3 +348,14 @@ def test_the_daily_digest_lists_each_trainers_new_flags(world):
     by_address = {m.to[0]: m for m in mail.outbox}
     assert "RG-PAIN-DURING" in by_address["a@example.com"].body
     assert str(world.client_b.user) not in by_address["a@example.com"].body
+
+
+def test_the_clients_today_page_shows_an_applied_change(client, world):
+    old = world.flag_a.prescription
+    services.flag_apply(actor=world.trainer_a.user, flag=world.flag_a)
+    client.force_login(world.client_a.user)
+
+    html = client.get("/").content.decode()
+
+    assert "New from your trainer" in html
+    assert f"this replaces {old.exercise.name} ({old.dose()})" in html
