@@ -13,9 +13,10 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -62,10 +63,25 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@dataclass
+class Server:
+    """A running gunicorn: its port and its master's pid (the workers are its children)."""
+
+    port: int
+    pid: int
+
+    def workers(self) -> list[int]:
+        return worker_pids(self.pid)
+
+
 @contextmanager
-def gunicorn(
-    db_name: str, wsgi: str = "config.wsgi:application", workers: int = 2, threads: int = 1
-) -> Iterator[int]:
+def gunicorn_server(
+    db_name: str,
+    wsgi: str = "config.wsgi:application",
+    workers: int = 2,
+    threads: int = 1,
+    env: dict[str, str] | None = None,
+) -> Iterator[Server]:
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -85,7 +101,7 @@ def gunicorn(
             "/dev/shm",
         ],
         cwd=ROOT,
-        env=bench_env(db_name),
+        env={**bench_env(db_name), **(env or {})},
     )
     try:
         deadline = time.monotonic() + 30
@@ -97,10 +113,44 @@ def gunicorn(
                 time.sleep(0.2)
         else:
             raise RuntimeError("gunicorn did not start")
-        yield port
+        yield Server(port, proc.pid)
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(timeout=30)
+
+
+@contextmanager
+def gunicorn(
+    db_name: str, wsgi: str = "config.wsgi:application", workers: int = 2, threads: int = 1
+) -> Iterator[int]:
+    with gunicorn_server(db_name, wsgi, workers, threads) as server:
+        yield server.port
+
+
+def worker_pids(master: int) -> list[int]:
+    """The pids of ``master``'s children (gunicorn's workers), read from /proc."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        # pid (comm) state ppid ...: comm may hold spaces, so split after its closing paren
+        if int(stat.rsplit(")", 1)[1].split()[1]) == master:
+            children.append(int(entry.name))
+    return sorted(children)
+
+
+def memory_kb(pid: int) -> dict[str, int]:
+    """VmHWM (peak resident set since the process started) and VmRSS of ``pid``, in kB."""
+    found = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmHWM", "VmRSS"):
+            found[name] = int(value.split()[0])
+    return found
 
 
 @dataclass
@@ -109,6 +159,7 @@ class Result:
     errors: int
     seconds: float
     latencies: list[float]
+    statuses: Counter[int] = field(default_factory=Counter)  # status code (0: no answer) -> n
 
     @property
     def rps(self) -> float:
@@ -168,6 +219,52 @@ def load(
     for t in threads:
         t.join()
     return Result(len(latencies), errors, time.perf_counter() - started, latencies)
+
+
+Request = tuple[str, str, bytes | None, dict[str, str]]  # method, path, body, headers
+
+
+def load_for(
+    port: int, seconds: float, *, concurrency: int, request: Callable[[int], Request]
+) -> Result:
+    """Each of ``concurrency`` virtual users, on its own keep-alive connection, sends
+    ``request(user_index)`` again and again for ``seconds``; requests still in flight at the
+    deadline finish and count. A status >= 400 or a failed connection is an error."""
+    latencies: list[float] = []
+    statuses: Counter[int] = Counter()
+    lock = threading.Lock()
+
+    def worker(user: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine: list[float] = []
+        seen: Counter[int] = Counter()
+        while time.perf_counter() < deadline:
+            method, path, body, headers = request(user)
+            start = time.perf_counter()
+            try:
+                conn.request(method, path, body=body, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                status = response.status
+            except (OSError, http.client.HTTPException):
+                conn.close()
+                status = 0
+            mine.append(time.perf_counter() - start)
+            seen[status] += 1
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+            statuses.update(seen)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(concurrency)]
+    started = time.perf_counter()
+    deadline = started + seconds
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    errors = sum(n for status, n in statuses.items() if status >= 400 or status == 0)
+    return Result(len(latencies), errors, time.perf_counter() - started, latencies, statuses)
 
 
 def fetch_json(port: int, path: str, headers: dict[str, str] | None = None) -> object:
