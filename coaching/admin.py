@@ -238,7 +238,6 @@ class ClientAdmin(ServiceAdmin):
         "trainer_name",
         "active_program_link",
         "last_session",
-        "created",
     ]
     list_display_links = ["name"]
     list_filter = [TrainerFilter, ActiveProgramFilter]
@@ -1127,6 +1126,7 @@ class ClientRecordAdmin(ReadOnlyAdmin):
 
 class EntryInline(admin.TabularInline):
     model = Entry
+    template = "admin/coaching/edit_inline/tabular.html"
     extra = 0
     can_delete = False
     fields = ["exercise_name", "prescribed", "done", "pain_during", "pain_location", "pain_quality"]

@@ -101,13 +101,12 @@ class FlagAdmin(admin.ModelAdmin):
 
     list_display = [
         "urgency_badge",
+        "age",
         "client_link",
         "rule",
-        "kind",
         "exercise_name",
         "summary",
         "status",
-        "age",
     ]
     list_display_links = ["rule"]
     list_filter = [StatusFilter, "kind", "urgency", ClientRecordFilter]
@@ -120,6 +119,10 @@ class FlagAdmin(admin.ModelAdmin):
     ordering = ["urgency_rank", "-created_at", "-id"]
     list_per_page = 50
     change_form_template = "admin/triage/flag/change_form.html"
+
+    class Media:
+        css = {"all": ["triage/admin.css"]}
+
     fieldsets = [
         (None, {"fields": ["client_link", "urgency_badge", "rule", "kind", "status_line"]}),
         ("Why", {"fields": ["reason", "evidence_table", "suggestion_text"]}),
@@ -140,6 +143,12 @@ class FlagAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Flag]:
         return flags_for(request.user).order_by(*self.ordering)
+
+    def get_list_display(self, request: HttpRequest) -> list[str]:
+        # the default view is the open queue: a status column would say "Open" on every row
+        if request.GET.get(StatusFilter.parameter_name) in (None, "open"):
+            return [c for c in self.list_display if c != "status"]
+        return list(self.list_display)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -170,7 +179,8 @@ class FlagAdmin(admin.ModelAdmin):
 
     @admin.display(description="suggestion")
     def summary(self, obj: Flag) -> str:
-        return (obj.suggestion or {}).get("text", "") or obj.reason[:90]
+        text = (obj.suggestion or {}).get("text", "") or obj.reason.split(": ")[0]
+        return text if len(text) <= 80 else text[:78].rstrip() + "…"
 
     @admin.display(description="raised", ordering="created_at")
     def age(self, obj: Flag) -> str:
@@ -400,8 +410,8 @@ class TriageClientAdmin(ClientAdmin):
         )
 
     def get_list_display(self, request: HttpRequest) -> list[str]:
-        columns = super().get_list_display(request)
-        return [*columns[:-1], "flags_column", columns[-1]]
+        columns = list(super().get_list_display(request))
+        return [*columns, "flags_column"]
 
     @admin.display(description="open flags", ordering="top_urgency")
     def flags_column(self, obj: Client) -> str:

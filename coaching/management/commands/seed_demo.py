@@ -158,7 +158,7 @@ def _log_history(client: Client, program: Program) -> None:
                 pain_location="lower_back" if pain > 1 else "",
                 pain_quality="ache" if pain > 1 else "",
                 sets=tuple(
-                    SetSpec(reps=rx.reps_max if pain <= 2 else rx.reps_min, rpe=5 + min(pain, 4))
+                    SetSpec(reps=rx.reps_max if pain <= 2 else rx.reps_min, rpe=5 + min(pain, 3))
                     for _ in range(rx.sets)
                 ),
             )

@@ -27,7 +27,10 @@ document.addEventListener("DOMContentLoaded", () => {
     },
     options: {
       maintainAspectRatio: false,
-      scales: { y: { min: 0, max: 10, title: { display: true, text: "pain 0–10" } } },
+      scales: {
+        x: { ticks: { autoSkip: true, maxTicksLimit: 10, maxRotation: 0, callback(value) { return this.getLabelForValue(value).slice(5, 10); } } },
+        y: { min: 0, max: 10, title: { display: true, text: "pain 0–10" } },
+      },
       plugins: { legend: { position: "bottom" } },
     },
   });
