@@ -7,6 +7,7 @@ from collections.abc import Callable
 import drf_standardized_errors.handler
 from django.conf import settings
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from rest_framework import exceptions
@@ -76,4 +77,17 @@ class ExceptionHandler(drf_standardized_errors.handler.ExceptionHandler):
     def convert_known_exceptions(self, exc: Exception) -> Exception:
         if isinstance(exc, DjangoValidationError):
             return exceptions.ValidationError(as_serializer_error(exc))
+        if isinstance(exc, OperationalError | InterfaceError):
+            # the database went away mid-request: nothing was committed; say so and when to
+            # retry (with the same Idempotency-Key, a retry stores the record once)
+            return DatabaseUnavailable()
         return super().convert_known_exceptions(exc)
+
+
+class DatabaseUnavailable(exceptions.APIException):
+    status_code = 503
+    default_detail = (
+        "The service is briefly unavailable; nothing was saved. Retry in a few seconds."
+    )
+    default_code = "service_unavailable"
+    wait = 5  # seconds: the Retry-After header

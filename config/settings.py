@@ -290,6 +290,14 @@ else:
     # Redis redelivers an unacknowledged task after this; no countdown may exceed it.
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+        # A web request that enqueues a review must not hang when Redis is down: give up
+        # within about a second (the log is already saved, pending; the sweeper catches up).
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "interval_max": 0.2,
+        "socket_connect_timeout": 1,
+        "socket_timeout": 5,
     }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
@@ -313,7 +321,10 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "triage.tasks.record_heartbeat", "schedule": 60.0},
     # a log pending for more than a minute (saved while the broker was down) is reviewed
-    "triage-sweeper": {"task": "triage.tasks.sweep_pending", "schedule": 60.0},
+    "triage-sweeper": {
+        "task": "triage.tasks.sweep_pending",
+        "schedule": env.float("TRIAGE_SWEEP_EVERY_SECONDS", default=60.0),
+    },
     # the time-based rules (persisting pain, adherence, weekly trends) for every active client
     "triage-nightly": {
         "task": "triage.tasks.review_all_clients",
