@@ -27,6 +27,7 @@ from django.contrib.auth.signals import user_logged_in
 from django.db.models import QuerySet
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from knox.auth import TokenAuthentication
 from knox.models import AuthToken
 from rest_framework import serializers, status, viewsets
@@ -65,6 +66,7 @@ from coaching.serializers import (
     TemplateDetailSerializer,
     TemplateSerializer,
 )
+from config.api import error_envelope
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -77,6 +79,7 @@ class TokenResponseSerializer(serializers.Serializer):
     expires_at = serializers.DateTimeField()
 
 
+@extend_validation_errors(["invalid_credentials"], field_name="non_field_errors")
 class TokenView(APIView):
     """Sign in with a username and password and receive a token for this device.
 
@@ -88,7 +91,10 @@ class TokenView(APIView):
 
     @extend_schema(
         request=TokenRequestSerializer,
-        responses={201: TokenResponseSerializer},
+        responses={
+            201: TokenResponseSerializer,
+            429: error_envelope("LockedOutResponse", "locked_out"),
+        },
         summary="Sign in and get a device token",
     )
     def post(self, request: Request) -> Response:
@@ -122,7 +128,8 @@ class LogoutView(APIView):
 
     @extend_schema(request=None, responses={204: None}, summary="Revoke this device's token")
     def post(self, request: Request) -> Response:
-        request._auth.delete()
+        if isinstance(request.auth, AuthToken):  # (signed in some other way: nothing to revoke)
+            request.auth.delete()
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -193,9 +200,15 @@ class IsTrainer(BasePermission):
 
 ID = OpenApiParameter("id", int, OpenApiParameter.PATH)
 
+# Every path segment reaches the view, whose selector answers anything that is not an id of
+# the user's with the API's 404. The router's default (``[^/.]+``) left ``/clients/1.5/`` to
+# Django's HTML 404 page, which is not the API's answer.
+ANY_SEGMENT = r"[^/]+"
+
 
 class TrainerViewSet(viewsets.GenericViewSet):
     permission_classes = [IsTrainer]
+    lookup_value_regex = ANY_SEGMENT
     output_serializer: type[serializers.Serializer]
     input_serializers: dict[str, type[serializers.Serializer]] = {}
 
@@ -214,6 +227,10 @@ class TrainerViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response(serializer_class(rows, many=True).data)
 
 
+# what the services refuse (a 400 naming the field, code ``invalid``), beyond the serializers
+@extend_validation_errors(["invalid"], "username", actions=["create"])
+@extend_validation_errors(["invalid"], "password", actions=["create"])
+@extend_validation_errors(["invalid"], "trainer", actions=["create", "partial_update"])
 class ClientViewSet(TrainerViewSet):
     """A trainer's clients; a practice admin's: the practice's. Lists and creates are 403 for
     anyone who is not a trainer; a client that is not the user's is a 404."""
@@ -307,6 +324,11 @@ class ClientViewSet(TrainerViewSet):
         return Response(ClientSerializer(client_detail(request.user, pk)).data)
 
 
+@extend_validation_errors(["invalid"], "client", actions=["create"])
+@extend_validation_errors(["invalid"], "name", actions=["create"])
+@extend_validation_errors(["invalid"], "template", actions=["create"])
+@extend_validation_errors(["invalid"], "prescriptions", actions=["create"])
+@extend_validation_errors(["invalid"], "sessions_per_week", actions=["create"])
 class ProgramViewSet(TrainerViewSet):
     """Programs of the trainer's clients. Lists and creates are 403 for anyone who is not a
     trainer; a program of someone else's client is a 404."""
@@ -349,6 +371,13 @@ class ProgramViewSet(TrainerViewSet):
         return Response(ProgramDetailSerializer(program_detail(request.user, pk)).data)
 
 
+@extend_validation_errors(["invalid"], "name", actions=["create"])
+@extend_validation_errors(["invalid"], "prescriptions", actions=["create"])
+@extend_validation_errors(["invalid"], "sessions_per_week", actions=["create"])
+@extend_validation_errors(["invalid"], "clients", actions=["assign"])
+# a template emptied in the admin, or (a superuser) a client of another practice
+@extend_validation_errors(["invalid"], "template", actions=["assign"])
+@extend_validation_errors(["invalid"], "prescriptions", actions=["assign"])
 class TemplateViewSet(TrainerViewSet):
     """The practice's library of program templates. Lists and creates are 403 for anyone who is
     not a trainer; another practice's template is a 404."""
