@@ -38,7 +38,11 @@ def health(request: HttpRequest) -> JsonResponse:
     broker = _broker()
     worker: dict[str, object] = {"status": "unknown", "last_seen": None}
     if database == "ok":
-        beat = WorkerHeartbeat.objects.filter(name="worker").first()
+        try:
+            beat = WorkerHeartbeat.objects.filter(name="worker").first()
+        except Exception as exc:  # not migrated yet, say: report it, never raise
+            beat = None
+            worker = {"status": f"error: {exc.__class__.__name__}", "last_seen": None}
         if beat:
             age = timezone.now() - beat.last_seen
             worker = {

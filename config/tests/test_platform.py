@@ -115,3 +115,26 @@ def test_local_defaults_need_no_server_and_write_only_under_the_var_dir(tmp_path
     assert broker == "filesystem://"
     assert len(paths) == 5  # in, out, processed, control, beat schedule
     assert all(path.startswith(str(tmp_path)) for path in paths), paths
+
+
+def test_behind_a_proxy_https_is_recognised_and_http_redirected():
+    """Production settings behind a TLS-terminating proxy: plain http is redirected to https,
+    a request the proxy marks ``X-Forwarded-Proto: https`` is served, and the health check is
+    exempt (load balancers probe it over http)."""
+    script = (
+        "from django.test import Client;"
+        "c = Client(HTTP_HOST='coaching.example.com');"
+        "plain = c.get('/api/v1/me/');"
+        "proxied = c.get('/api/v1/me/', headers={'X-Forwarded-Proto': 'https'});"
+        "health = c.get('/health/');"
+        "print(plain.status_code, plain.get('Location'), proxied.status_code, health.status_code);"
+        "print(proxied.get('Strict-Transport-Security'))"
+    )
+    result = _manage("shell", "--no-imports", "-c", script, **PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    first, hsts = result.stdout.strip().splitlines()[-2:]
+    plain, location, proxied, health = first.split()
+    assert (plain, location) == ("301", "https://coaching.example.com/api/v1/me/")
+    assert proxied == "401"  # served: the API asks for a token
+    assert health in ("200", "503")  # answered, not redirected
+    assert hsts.startswith("max-age=31536000")
