@@ -21,7 +21,7 @@ from coaching.models.logs import (
 )
 from coaching.reporting import PAIN_MAX, PAIN_MIN, PainLocation, PainQuality, Symptom, safety_for
 from coaching.selectors import loggable_prescriptions
-from coaching.serializers import ExerciseBriefSerializer
+from coaching.serializers import TemplatePrescriptionSerializer
 from coaching.services import CheckInSpec, EntrySpec, SessionSpec, SetSpec
 
 
@@ -198,19 +198,9 @@ class CheckInSerializer(_SafetyMixin):
     updated_at = serializers.DateTimeField()
 
 
-class MyPrescriptionSerializer(serializers.Serializer):
+class MyPrescriptionSerializer(TemplatePrescriptionSerializer):
     id = serializers.IntegerField(help_text="Name it as `prescription` when logging a session.")
     order = serializers.IntegerField()
-    exercise = ExerciseBriefSerializer()
-    sets = serializers.IntegerField()
-    reps_min = serializers.IntegerField()
-    reps_max = serializers.IntegerField()
-    load_kg = serializers.DecimalField(
-        max_digits=6, decimal_places=2, coerce_to_string=False, allow_null=True
-    )
-    tempo = serializers.CharField()
-    hold_seconds = serializers.IntegerField(allow_null=True)
-    notes = serializers.CharField()
 
 
 class MyProgramSerializer(serializers.Serializer):

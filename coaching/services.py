@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -633,6 +633,46 @@ def _replay(
     return record
 
 
+def _log_once(
+    model: type[Session] | type[CheckIn],
+    *,
+    actor: Actor,
+    spec: SessionSpec | CheckInSpec,
+    idempotency_key: uuid.UUID | None,
+    check: Callable[[Client], dict[str, Any]],
+    write: Callable[[Client, dict[str, Any]], Session | CheckIn],
+) -> Logged:
+    """What sessions and check-ins share: the replay of a key already stored (or the refusal
+    of a different body under it), the checks, the write and the hand-over to triage in one
+    transaction, and the concurrent duplicate that finds the first one's row."""
+    client = _logging_client(actor)
+    key = idempotency_key or uuid.uuid4()
+    digest = spec.digest()
+    safety = safety_for(spec.symptoms)
+    existing = _replay(model, client, key, digest)
+    if existing is not None:
+        return Logged(existing, False, safety)
+    values = check(client)
+    stored = {
+        "client": client,
+        "idempotency_key": key,
+        "body_digest": digest,
+        "symptoms": sorted(set(spec.symptoms), key=Symptom.values.index),
+        "review_state": ReviewState.PENDING,
+        **values,
+    }
+    try:
+        with transaction.atomic():
+            record = write(client, stored)
+            request_review(client_id=client.pk)
+    except IntegrityError:
+        existing = _replay(model, client, key, digest)
+        if existing is None:
+            raise
+        return Logged(existing, False, safety)
+    return Logged(record, True, safety)
+
+
 def session_log(
     *,
     actor: Actor,
@@ -642,51 +682,40 @@ def session_log(
 ) -> Logged:
     """Store a client's session with its entries and sets, pending review, and hand it to
     triage once committed. The same key again returns the stored session."""
-    client = _logging_client(actor)
-    key = idempotency_key or uuid.uuid4()
-    digest = spec.digest()
-    safety = safety_for(spec.symptoms)
-    existing = _replay(Session, client, key, digest)
-    if existing is not None:
-        return Logged(existing, False, safety)
-    program = _check_session(client, spec, now or timezone.now())
-    try:
-        with transaction.atomic():
-            session = Session.objects.create(
-                client=client,
-                program=program,
-                idempotency_key=key,
-                body_digest=digest,
-                performed_at=spec.performed_at,
-                pain_before=spec.pain_before,
-                pain_after=spec.pain_after,
-                symptoms=sorted(set(spec.symptoms), key=Symptom.values.index),
-                notes=spec.notes,
-                review_state=ReviewState.PENDING,
+
+    def check(client: Client) -> dict[str, Any]:
+        return {"program": _check_session(client, spec, now or timezone.now())}
+
+    def write(client: Client, values: dict[str, Any]) -> Session:
+        session = Session.objects.create(
+            performed_at=spec.performed_at,
+            pain_before=spec.pain_before,
+            pain_after=spec.pain_after,
+            notes=spec.notes,
+            **values,
+        )
+        entries = Entry.objects.bulk_create(
+            Entry(
+                session=session,
+                prescription=e.prescription,
+                order=i,
+                pain_during=e.pain_during,
+                pain_location=e.pain_location,
+                pain_quality=e.pain_quality,
             )
-            entries = Entry.objects.bulk_create(
-                Entry(
-                    session=session,
-                    prescription=e.prescription,
-                    order=i,
-                    pain_during=e.pain_during,
-                    pain_location=e.pain_location,
-                    pain_quality=e.pain_quality,
-                )
-                for i, e in enumerate(spec.entries)
-            )
-            Set.objects.bulk_create(
-                Set(entry=entry, number=n, reps=s.reps, load_kg=s.load_kg, rpe=s.rpe)
-                for entry, e in zip(entries, spec.entries, strict=True)
-                for n, s in enumerate(e.sets, start=1)
-            )
-            request_review(client_id=client.pk)
-    except IntegrityError:
-        existing = _replay(Session, client, key, digest)
-        if existing is None:
-            raise
-        return Logged(existing, False, safety)
-    return Logged(session, True, safety)
+            for i, e in enumerate(spec.entries)
+        )
+        Set.objects.bulk_create(
+            Set(entry=entry, number=n, reps=s.reps, load_kg=s.load_kg, rpe=s.rpe)
+            for entry, e in zip(entries, spec.entries, strict=True)
+            for n, s in enumerate(e.sets, start=1)
+        )
+        return session
+
+    return _log_once(
+        Session, actor=actor, spec=spec, idempotency_key=idempotency_key, check=check,
+        write=write,
+    )  # fmt: skip
 
 
 def check_in_log(
@@ -698,40 +727,27 @@ def check_in_log(
 ) -> Logged:
     """Store a client's morning check-in, pending review, and hand it to triage once
     committed. The same key again returns the stored check-in."""
-    client = _logging_client(actor)
-    key = idempotency_key or uuid.uuid4()
-    digest = spec.digest()
-    safety = safety_for(spec.symptoms)
-    existing = _replay(CheckIn, client, key, digest)
-    if existing is not None:
-        return Logged(existing, False, safety)
-    errors: dict[str, list[str]] = {}
-    if spec.date > (today or timezone.localdate()) + FUTURE_TOLERANCE:
-        errors["date"] = ["Cannot be in the future."]
-    _check_pain(errors, "pain", spec.pain)
-    _check_pain(errors, "stiffness", spec.stiffness)
-    _check_symptoms(errors, spec.symptoms)
-    if errors:
-        raise ValidationError(errors)
-    try:
-        with transaction.atomic():
-            check_in = CheckIn.objects.create(
-                client=client,
-                idempotency_key=key,
-                body_digest=digest,
-                date=spec.date,
-                pain=spec.pain,
-                stiffness=spec.stiffness,
-                symptoms=sorted(set(spec.symptoms), key=Symptom.values.index),
-                review_state=ReviewState.PENDING,
-            )
-            request_review(client_id=client.pk)
-    except IntegrityError:
-        existing = _replay(CheckIn, client, key, digest)
-        if existing is None:
-            raise
-        return Logged(existing, False, safety)
-    return Logged(check_in, True, safety)
+
+    def check(client: Client) -> dict[str, Any]:
+        errors: dict[str, list[str]] = {}
+        if spec.date > (today or timezone.localdate()) + FUTURE_TOLERANCE:
+            errors["date"] = ["Cannot be in the future."]
+        _check_pain(errors, "pain", spec.pain)
+        _check_pain(errors, "stiffness", spec.stiffness)
+        _check_symptoms(errors, spec.symptoms)
+        if errors:
+            raise ValidationError(errors)
+        return {}
+
+    def write(client: Client, values: dict[str, Any]) -> CheckIn:
+        return CheckIn.objects.create(
+            date=spec.date, pain=spec.pain, stiffness=spec.stiffness, **values
+        )
+
+    return _log_once(
+        CheckIn, actor=actor, spec=spec, idempotency_key=idempotency_key, check=check,
+        write=write,
+    )  # fmt: skip
 
 
 # --- data rights: a client's export, erasure and anonymisation ------------------------------------
