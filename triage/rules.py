@@ -69,7 +69,7 @@ class Thresholds:
     event_window_days: int = 7  # single-session rules look at sessions this recent
     load_increase_percent: int = 5  # progression without a harder variation: +5 % (to +10 %)
     load_decrease_percent: int = 20  # regression without an easier variation: −20 %
-    history_days: int = 56  # how far back the selector reads
+    history_days: int = 28  # how far back the selector reads (the longest rule window)
 
     def as_dict(self) -> dict[str, int]:
         return asdict(self)

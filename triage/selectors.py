@@ -64,12 +64,12 @@ def client_histories(
     sessions = list(
         Session.objects.filter(client_id__in=ids, performed_at__gt=start)
         .order_by("performed_at", "id")
-        .values("id", "client_id", "performed_at", "pain_before", "pain_after", "symptoms")
+        .values_list("id", "client_id", "performed_at", "pain_before", "pain_after", "symptoms")
     )
     entries = list(
         Entry.objects.filter(window)
         .order_by("session_id", "order", "id")
-        .values(
+        .values_list(
             "id",
             "session_id",
             "prescription_id",
@@ -91,9 +91,9 @@ def client_histories(
     check_ins = list(
         CheckIn.objects.filter(client_id__in=ids, date__gt=start_day)
         .order_by("date", "id")
-        .values("id", "client_id", "date", "pain", "stiffness", "symptoms")
+        .values_list("id", "client_id", "date", "pain", "stiffness", "symptoms")
     )
-    answered = {e["prescription_id"] for e in entries}
+    answered = {e[2] for e in entries}
     prescriptions = list(
         Prescription.objects.filter(
             Q(program_id__in=[p["id"] for p in programs.values()], ended_at__isnull=True)
@@ -166,39 +166,35 @@ def client_histories(
     }
 
     entries_by_session: dict[int, list[EntryLog]] = defaultdict(list)
-    for e in entries:
-        entries_by_session[e["session_id"]].append(
+    for pk, session_id, rx_id, exercise_id, pain, location, quality in entries:
+        entries_by_session[session_id].append(
             EntryLog(
-                id=e["id"],
-                prescription_id=e["prescription_id"],
-                exercise_id=e["prescription__exercise_id"],
-                pain_during=e["pain_during"],
-                pain_location=e["pain_location"],
-                pain_quality=e["pain_quality"],
-                sets=tuple(sets_by_entry[e["id"]]),
+                id=pk,
+                prescription_id=rx_id,
+                exercise_id=exercise_id,
+                pain_during=pain,
+                pain_location=location,
+                pain_quality=quality,
+                sets=tuple(sets_by_entry[pk]),
             )
         )
     sessions_by_client: dict[int, list[SessionLog]] = defaultdict(list)
-    for s in sessions:
-        sessions_by_client[s["client_id"]].append(
+    for pk, client_id, performed_at, before, after, symptoms in sessions:
+        sessions_by_client[client_id].append(
             SessionLog(
-                id=s["id"],
-                performed_at=s["performed_at"],
-                pain_before=s["pain_before"],
-                pain_after=s["pain_after"],
-                symptoms=frozenset(s["symptoms"]),
-                entries=tuple(entries_by_session[s["id"]]),
+                id=pk,
+                performed_at=performed_at,
+                pain_before=before,
+                pain_after=after,
+                symptoms=frozenset(symptoms),
+                entries=tuple(entries_by_session[pk]),
             )
         )
     check_ins_by_client: dict[int, list[CheckInLog]] = defaultdict(list)
-    for c in check_ins:
-        check_ins_by_client[c["client_id"]].append(
+    for pk, client_id, day, pain, stiffness, symptoms in check_ins:
+        check_ins_by_client[client_id].append(
             CheckInLog(
-                id=c["id"],
-                date=c["date"],
-                pain=c["pain"],
-                stiffness=c["stiffness"],
-                symptoms=frozenset(c["symptoms"]),
+                id=pk, date=day, pain=pain, stiffness=stiffness, symptoms=frozenset(symptoms)
             )
         )
     prescriptions_by_client: dict[int, dict[int, PrescriptionInfo]] = defaultdict(dict)
