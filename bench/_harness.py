@@ -143,6 +143,12 @@ def worker_pids(master: int) -> list[int]:
     return sorted(children)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time ``pid`` has used so far, from /proc/<pid>/stat."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def memory_kb(pid: int) -> dict[str, int]:
     """VmHWM (peak resident set since the process started) and VmRSS of ``pid``, in kB."""
     found = {}
