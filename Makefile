@@ -13,7 +13,7 @@ export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
 NPM ?= npm
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint check-services chromium fmt lock bench clean screenshots
+.PHONY: run test lint check-services chromium fmt lock bench bench-catalogue bench-ingest bench-triage bench-load clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -81,8 +81,20 @@ lock: | $(UV)
 	$(UV) pip compile pyproject.toml --generate-hashes --python-version 3.11 -q -o requirements/base.txt
 	$(UV) pip compile pyproject.toml --group dev --generate-hashes --python-version 3.11 -q -o requirements/dev.txt
 
-bench: $(VENV)/.installed-dev check-services
+## make bench: every benchmark in bench/ (each prints its figures; minutes, not part of make test)
+bench: bench-catalogue bench-ingest bench-triage bench-load
+
+bench-catalogue: $(VENV)/.installed-dev check-services
 	$(PY) bench/catalogue.py
+
+bench-ingest: $(VENV)/.installed-dev check-services
+	$(PY) bench/ingest.py
+
+bench-triage: $(VENV)/.installed-dev check-services
+	$(PY) bench/triage.py
+
+bench-load: $(VENV)/.installed-dev check-services
+	$(PY) bench/load.py
 
 clean:
 	rm -rf $(VENV) $(TOOLS) var staticfiles node_modules

@@ -25,10 +25,10 @@ from typing import Any
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in
 from django.db.models import QuerySet
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
-from knox.auth import TokenAuthentication
 from knox.models import AuthToken
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -39,6 +39,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from coaching import services
+from coaching.auth import TokenAuthentication
 from coaching.filters import ClientFilter, ProgramFilter, SessionFilter, TemplateFilter
 from coaching.log_serializers import SessionSerializer
 from coaching.models import Program, ProgramTemplate
@@ -111,6 +112,8 @@ class TokenView(APIView):
                 {"non_field_errors": ["Unable to sign in with those credentials."]},
                 code="invalid_credentials",
             )
+        # the user's other expired tokens go now (authentication checks only the presented one)
+        AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
         instance, token = AuthToken.objects.create(user)
         # as a session login does: updates last_login, and django-axes resets the failure count
         user_logged_in.send(sender=user.__class__, request=request._request, user=user)

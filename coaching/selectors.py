@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 
@@ -19,6 +21,7 @@ from coaching.models import (
     Program,
     ProgramTemplate,
     Session,
+    Set,
     TemplatePrescription,
     Trainer,
 )
@@ -46,22 +49,32 @@ class Profile:
 
 
 def profile_of(actor: Actor) -> Profile:
-    """The actor's trainer or client profile, read once per user object."""
+    """The actor's trainer or client profile, read once per user object (one query; none when
+    the API's token authentication already read it with the token)."""
     if not actor.is_authenticated:
         return Profile()
     cached = getattr(actor, "_coaching_profile", None)
     if cached is None:
-        trainer = Trainer.objects.select_related("practice").filter(user_id=actor.pk).first()
-        client = (
-            None
-            if trainer
-            else Client.objects.select_related("practice", "trainer")
-            .filter(user_id=actor.pk)
-            .first()
+        row = (
+            get_user_model()
+            ._default_manager.select_related(
+                "trainer__practice", "client__practice", "client__trainer"
+            )
+            .get(pk=actor.pk)
         )
-        cached = Profile(trainer=trainer, client=client)
+        trainer = related_or_none(row, "trainer")
+        cached = Profile(
+            trainer=trainer, client=None if trainer else related_or_none(row, "client")
+        )
         actor._coaching_profile = cached  # type: ignore[union-attr]
     return cached
+
+
+def related_or_none(obj: object, name: str) -> object | None:
+    try:
+        return getattr(obj, name)
+    except ObjectDoesNotExist:
+        return None
 
 
 def user_role(actor: Actor) -> str:
@@ -272,7 +285,12 @@ def _client_records(actor: Actor, qs: QuerySet) -> QuerySet:
 def sessions_for(actor: Actor) -> QuerySet[Session]:
     """Sessions the actor may see, each with its entries, their sets and exercises: a constant
     number of queries (sessions, entries with prescriptions and exercises, sets)."""
-    entries = Entry.objects.select_related("prescription__exercise").prefetch_related("sets")
+    # ordered by their own columns: the models' default orderings would join the parent rows
+    entries = (
+        Entry.objects.select_related("prescription__exercise")
+        .prefetch_related(Prefetch("sets", queryset=Set.objects.order_by("number")))
+        .order_by("order", "id")
+    )
     return _client_records(
         actor, Session.objects.prefetch_related(Prefetch("entries", queryset=entries))
     )

@@ -18,7 +18,7 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from coaching.models import (
@@ -633,6 +633,15 @@ def _replay(
     return record
 
 
+def _prefetched(manager: Any, rows: list[Any]) -> QuerySet:
+    """Rows as a related manager's prefetch cache, as Django's own prefetching leaves it:
+    ``obj.related.all()`` reads them with no query (and a filtered clone queries correctly)."""
+    cache = manager.get_queryset()
+    cache._result_cache = list(rows)
+    cache._prefetch_done = True
+    return cache
+
+
 def _log_once(
     model: type[Session] | type[CheckIn],
     *,
@@ -705,11 +714,20 @@ def session_log(
             )
             for i, e in enumerate(spec.entries)
         )
-        Set.objects.bulk_create(
+        sets = Set.objects.bulk_create(
             Set(entry=entry, number=n, reps=s.reps, load_kg=s.load_kg, rpe=s.rpe)
             for entry, e in zip(entries, spec.entries, strict=True)
             for n, s in enumerate(e.sets, start=1)
         )
+        # what was just written is what the answer shows: no need to read it back
+        by_entry: dict[int, list[Set]] = {}
+        for row in sets:
+            by_entry.setdefault(row.entry_id, []).append(row)
+        for entry in entries:
+            entry._prefetched_objects_cache = {
+                "sets": _prefetched(entry.sets, by_entry.get(entry.pk, []))
+            }
+        session._prefetched_objects_cache = {"entries": _prefetched(session.entries, entries)}
         return session
 
     return _log_once(
