@@ -14,6 +14,7 @@ from hmac import compare_digest
 from typing import Any
 
 from django.utils import timezone
+from drf_spectacular.contrib.knox_auth_token import KnoxTokenScheme
 from knox import auth as knox_auth
 from knox.crypto import hash_token
 from knox.models import get_token_model
@@ -53,3 +54,9 @@ class TokenAuthentication(knox_auth.TokenAuthentication):
                 )
                 return self.validate_user(auth_token)
         raise exceptions.AuthenticationFailed(message)
+
+
+class TokenScheme(KnoxTokenScheme):
+    """The OpenAPI security scheme of this authentication (knox's, for the subclass)."""
+
+    target_class = "coaching.auth.TokenAuthentication"

@@ -15,7 +15,8 @@ import uuid
 from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import exceptions, status, viewsets
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
@@ -23,7 +24,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from coaching import services
-from coaching.api import export_response
+from coaching.api import ANY_SEGMENT, export_response
 from coaching.filters import CheckInFilter, SessionFilter
 from coaching.log_serializers import (
     CheckInInputSerializer,
@@ -40,10 +41,11 @@ from coaching.selectors import (
     session_get,
     sessions_for,
 )
+from config.api import error_envelope
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
-    str,
+    OpenApiTypes.UUID,
     OpenApiParameter.HEADER,
     required=False,
     description="A UUID the device makes once per record. Sending the same key again returns "
@@ -56,6 +58,9 @@ class KeyConflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "This Idempotency-Key was already used for a different record."
     default_code = "idempotency_key_reused"
+
+
+KEY_REUSED = error_envelope("IdempotencyKeyReusedResponse", KeyConflict.default_code)
 
 
 class IsClient(BasePermission):
@@ -115,6 +120,7 @@ class MyExportView(APIView):
 
 class _LogViewSet(viewsets.GenericViewSet):
     permission_classes = [IsClient]
+    lookup_value_regex = ANY_SEGMENT  # a non-number is the API's 404, not Django's page
 
     def _created(self, logged: services.Logged, serializer: type) -> Response:
         headers = {} if logged.created else {"Idempotent-Replayed": "true"}
@@ -136,6 +142,13 @@ class _LogViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response(serializer(rows, many=True).data)
 
 
+# what the view and the service refuse (a 400 naming the field, code ``invalid``), beyond the
+# serializer: a key that is not a UUID, a session too far ahead, a prescription of an ended
+# program or replaced before the session, the same exercise twice, two programs in one session
+@extend_validation_errors(["invalid"], "Idempotency-Key", actions=["create"])
+@extend_validation_errors(["invalid"], "performed_at", actions=["create"])
+@extend_validation_errors(["invalid"], "entries", actions=["create"])
+@extend_validation_errors(["invalid"], "entries.INDEX.prescription", actions=["create"])
 class SessionViewSet(_LogViewSet):
     """The client's own sessions."""
 
@@ -165,17 +178,19 @@ class SessionViewSet(_LogViewSet):
         request=SessionInputSerializer,
         responses={
             201: SessionSerializer,
-            409: OpenApiResponse(description="The key was used for a different session."),
+            409: KEY_REUSED,
         },
     )
     def create(self, request: Request) -> Response:
         logged = self._log(services.session_log, SessionInputSerializer)
-        return self._created(
-            services.Logged(session_get(request.user, logged.record.pk), logged.created, None),
-            SessionSerializer,
-        )
+        if not logged.created:  # a replay: the stored session, as any read shows it
+            logged = services.Logged(session_get(request.user, logged.record.pk), False, None)
+        # (a new session is answered from what was just written: no need to read it back)
+        return self._created(logged, SessionSerializer)
 
 
+@extend_validation_errors(["invalid"], "Idempotency-Key", actions=["create"])
+@extend_validation_errors(["invalid"], "date", actions=["create"])  # in the future
 class CheckInViewSet(_LogViewSet):
     """The client's morning check-ins."""
 
@@ -203,7 +218,7 @@ class CheckInViewSet(_LogViewSet):
         request=CheckInInputSerializer,
         responses={
             201: CheckInSerializer,
-            409: OpenApiResponse(description="The key was used for a different check-in."),
+            409: KEY_REUSED,
         },
     )
     def create(self, request: Request) -> Response:

@@ -10,6 +10,7 @@ from rest_framework.request import Request
 
 from coaching.models import CheckIn, Client, Program, ProgramTemplate, Session, Trainer
 from coaching.selectors import clients_for, trainers_for
+from config.api import IsoDateTimeFilter
 
 SINCE_HELP = "Only rows changed after this time (ISO 8601), for syncing."
 
@@ -29,9 +30,7 @@ class ClientFilter(django_filters.FilterSet):
     trainer = django_filters.ModelChoiceFilter(
         queryset=_visible_trainers, help_text="Id of a trainer (practice admins)."
     )
-    since = django_filters.IsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="gt", help_text=SINCE_HELP
-    )
+    since = IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt", help_text=SINCE_HELP)
 
     class Meta:
         model = Client
@@ -53,9 +52,7 @@ class ProgramFilter(django_filters.FilterSet):
         queryset=_visible_clients, help_text="Id of a client."
     )
     status = django_filters.ChoiceFilter(choices=Program.Status.choices)
-    since = django_filters.IsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="gt", help_text=SINCE_HELP
-    )
+    since = IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt", help_text=SINCE_HELP)
 
     class Meta:
         model = Program
@@ -63,9 +60,7 @@ class ProgramFilter(django_filters.FilterSet):
 
 
 class TemplateFilter(django_filters.FilterSet):
-    since = django_filters.IsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="gt", help_text=SINCE_HELP
-    )
+    since = IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt", help_text=SINCE_HELP)
 
     class Meta:
         model = ProgramTemplate
@@ -73,13 +68,11 @@ class TemplateFilter(django_filters.FilterSet):
 
 
 class SessionFilter(django_filters.FilterSet):
-    since = django_filters.IsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="gt", help_text=SINCE_HELP
-    )
-    performed_after = django_filters.IsoDateTimeFilter(
+    since = IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt", help_text=SINCE_HELP)
+    performed_after = IsoDateTimeFilter(
         field_name="performed_at", lookup_expr="gte", help_text="Performed at or after (ISO 8601)."
     )
-    performed_before = django_filters.IsoDateTimeFilter(
+    performed_before = IsoDateTimeFilter(
         field_name="performed_at", lookup_expr="lt", help_text="Performed before (ISO 8601)."
     )
 
@@ -89,9 +82,7 @@ class SessionFilter(django_filters.FilterSet):
 
 
 class CheckInFilter(django_filters.FilterSet):
-    since = django_filters.IsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="gt", help_text=SINCE_HELP
-    )
+    since = IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt", help_text=SINCE_HELP)
 
     class Meta:
         model = CheckIn

@@ -23,6 +23,7 @@ from coaching.reporting import PAIN_MAX, PAIN_MIN, PainLocation, PainQuality, Sy
 from coaching.selectors import loggable_prescriptions
 from coaching.serializers import TemplatePrescriptionSerializer
 from coaching.services import CheckInSpec, EntrySpec, SessionSpec, SetSpec
+from config.api import DateTimeField
 
 
 def _pain(help_text: str, **kwargs: Any) -> serializers.IntegerField:
@@ -173,7 +174,7 @@ class SessionSerializer(_SafetyMixin):
     id = serializers.IntegerField()
     client = serializers.IntegerField(source="client_id")
     program = serializers.IntegerField(source="program_id")
-    performed_at = serializers.DateTimeField()
+    performed_at = DateTimeField()  # any time in the past: whole-minute offset
     pain_before = serializers.IntegerField()
     pain_after = serializers.IntegerField()
     symptoms = serializers.ListField(child=serializers.CharField())

@@ -19,6 +19,7 @@ from rest_framework import serializers
 from coaching.models import Client, Program, ProgramTemplate, Trainer
 from coaching.selectors import Actor, clients_for, templates_for, trainers_for
 from coaching.services import PrescriptionSpec
+from config.api import DateTimeField
 from exercises.api import CueSerializer
 from exercises.models import Exercise
 
@@ -56,10 +57,20 @@ class TemplateField(_VisibleRowField):
 # --- input ------------------------------------------------------------------------------------
 
 
+class ExerciseSlugField(serializers.SlugRelatedField):
+    """The slug of a published exercise. A text with a NUL character in it is no slug (and
+    PostgreSQL refuses to compare it: it was a 500)."""
+
+    def to_internal_value(self, data: Any) -> Exercise:
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class PrescriptionInputSerializer(serializers.Serializer):
     """One exercise to prescribe. The ranges are those of the database constraints."""
 
-    exercise = serializers.SlugRelatedField(
+    exercise = ExerciseSlugField(
         slug_field="slug",
         queryset=Exercise.objects.published(),
         help_text="Slug of a published exercise of the catalogue.",
@@ -213,7 +224,7 @@ class ClientSerializer(serializers.Serializer):
     trainer_name = serializers.SerializerMethodField()
     practice = serializers.IntegerField(source="practice_id")
     active_program = serializers.SerializerMethodField()
-    last_session_at = serializers.DateTimeField(
+    last_session_at = DateTimeField(
         allow_null=True, help_text="When the client's most recent session was performed."
     )
     created_at = serializers.DateTimeField()

@@ -651,17 +651,23 @@ def _log_once(
     check: Callable[[Client], dict[str, Any]],
     write: Callable[[Client, dict[str, Any]], Session | CheckIn],
 ) -> Logged:
-    """What sessions and check-ins share: the replay of a key already stored (or the refusal
-    of a different body under it), the checks, the write and the hand-over to triage in one
-    transaction, and the concurrent duplicate that finds the first one's row."""
+    """What sessions and check-ins share: the checks, the write and the hand-over to triage in
+    one transaction. A key already stored is found by the unique constraint (no lookup on the
+    common path): the stored record is the answer, or ``KeyReused`` for a different body; a
+    concurrent duplicate waits for the first transaction and then finds its row the same way."""
     client = _logging_client(actor)
     key = idempotency_key or uuid.uuid4()
     digest = spec.digest()
     safety = safety_for(spec.symptoms)
-    existing = _replay(model, client, key, digest)
-    if existing is not None:
-        return Logged(existing, False, safety)
-    values = check(client)
+    try:
+        values = check(client)
+    except ValidationError:
+        # a replay of a record stored earlier is answered as such, even if it would not pass
+        # today (its program has ended since, say)
+        existing = _replay(model, client, key, digest)
+        if existing is not None:
+            return Logged(existing, False, safety)
+        raise
     stored = {
         "client": client,
         "idempotency_key": key,

@@ -47,3 +47,5 @@ urlpatterns = [
     path("exercises/", include("exercises.urls")),
     path("", include("coaching.urls")),
 ]
+
+handler404 = "config.api.not_found"

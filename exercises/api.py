@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 from urllib.parse import urlencode
 
@@ -10,8 +11,14 @@ from django.core.cache import cache
 from django.db.models import QuerySet
 from django.http import HttpResponse, HttpResponseNotModified
 from django.http.response import HttpResponseBase
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import serializers, viewsets
+from rest_framework.exceptions import NotFound
 from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 
@@ -20,6 +27,7 @@ from exercises.models import Cue, Exercise
 from exercises.selectors import catalogue_revision, exercise_documents, exercise_list
 
 CACHE_SECONDS = 3600
+SLUG = re.compile(r"[a-z0-9-]+")
 
 
 class NamedSerializer(serializers.Serializer):
@@ -85,17 +93,44 @@ class ExerciseSerializer(serializers.Serializer):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="Published exercises of the catalogue"),
-    retrieve=extend_schema(summary="One published exercise"),
+    list=extend_schema(
+        summary="Published exercises of the catalogue",
+        parameters=[
+            OpenApiParameter(
+                "If-None-Match",
+                str,
+                OpenApiParameter.HEADER,
+                description="The `ETag` of an earlier answer: 304 if the catalogue and the "
+                "query are the same.",
+            )
+        ],
+        responses={
+            200: ExerciseSerializer(many=True),
+            304: OpenApiResponse(description="Not modified: the app's copy is current."),
+        },
+    ),
+    retrieve=extend_schema(
+        summary="One published exercise",
+        parameters=[
+            OpenApiParameter("slug", str, OpenApiParameter.PATH, pattern=f"^{SLUG.pattern}$")
+        ],
+    ),
 )
 class ExerciseViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = ExerciseSerializer
     filterset_class = ExerciseFilter
     lookup_field = "slug"
-    lookup_value_regex = r"[a-z0-9-]+"
+    # any segment reaches the view: an unknown slug (``%C2%84`` too) is the API's 404, not
+    # Django's HTML page
+    lookup_value_regex = r"[^/]+"
 
     def get_queryset(self) -> QuerySet[Exercise]:
         return exercise_list(actor=self.request.user)
+
+    def get_object(self) -> Exercise:
+        if not SLUG.fullmatch(self.kwargs["slug"]):
+            raise NotFound  # not a slug (PostgreSQL refuses to compare a NUL character)
+        return super().get_object()
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
         """Every signed-in user sees the same catalogue, and it changes rarely: answers are

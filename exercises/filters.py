@@ -6,6 +6,7 @@ import django_filters
 from django.db.models import Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
+from config.api import IsoDateTimeFilter
 from exercises.models import Exercise
 
 
@@ -24,7 +25,7 @@ class ExerciseFilter(django_filters.FilterSet):
         field_name="movement_pattern", choices=Exercise.Pattern.choices
     )
     difficulty = django_filters.ChoiceFilter(choices=[(i, str(i)) for i in range(1, 6)])
-    since = django_filters.IsoDateTimeFilter(
+    since = IsoDateTimeFilter(
         field_name="updated_at", lookup_expr="gt", help_text="Only exercises changed after this."
     )
 

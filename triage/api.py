@@ -11,13 +11,15 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from coaching.api import IsTrainer
+from coaching.api import ANY_SEGMENT, IsTrainer
 from coaching.filters import SINCE_HELP, _visible_clients
+from config.api import IsoDateTimeFilter
 from triage import services
 from triage.models import Flag
 from triage.selectors import flag_get, flags_for
@@ -32,9 +34,7 @@ class FlagFilter(django_filters.FilterSet):
     client = django_filters.ModelChoiceFilter(
         queryset=_visible_clients, help_text="Id of one of the trainer's clients."
     )
-    since = django_filters.IsoDateTimeFilter(
-        field_name="updated_at", lookup_expr="gt", help_text=SINCE_HELP
-    )
+    since = IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt", help_text=SINCE_HELP)
 
     class Meta:
         model = Flag
@@ -95,8 +95,15 @@ class ResolveInputSerializer(serializers.Serializer):
     )  # fmt: skip
 
 
+# what the service refuses with a 400: a flag no longer open, a progression held by a
+# referral, a suggestion the platform cannot make (``non_field_errors``), a blank reason, …
+@extend_validation_errors(["invalid"], "non_field_errors", actions=["apply", "dismiss", "resolve"])
+@extend_validation_errors(["invalid"], "reason", actions=["dismiss"])
+@extend_validation_errors(["invalid"], "referred_to", actions=["resolve"])
+@extend_validation_errors(["invalid"], "clearance", actions=["resolve"])
 class FlagViewSet(viewsets.GenericViewSet):
     permission_classes = [IsTrainer]
+    lookup_value_regex = ANY_SEGMENT  # a non-number is the API's 404, not Django's page
     filterset_class = FlagFilter
     serializer_class = FlagSerializer
 

@@ -138,3 +138,11 @@ def test_behind_a_proxy_https_is_recognised_and_http_redirected():
     assert proxied == "401"  # served: the API asks for a token
     assert health in ("200", "503")  # answered, not redirected
     assert hsts.startswith("max-age=31536000")
+
+
+def test_an_unknown_api_address_is_a_json_404(client):
+    response = client.get("/api/v1/nope/")
+
+    assert response.status_code == 404
+    assert response.json()["errors"][0]["code"] == "not_found"
+    assert client.get("/no-such-page/").status_code == 404
