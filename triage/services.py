@@ -101,11 +101,12 @@ def review_clients(
     if only_pending:
         pending = set(
             Session.objects.filter(client_id__in=ids, review_state=ReviewState.PENDING)
+            .order_by()  # (SQLite allows no ORDER BY inside a UNION)
             .values_list("client_id", flat=True)
             .union(
-                CheckIn.objects.filter(
-                    client_id__in=ids, review_state=ReviewState.PENDING
-                ).values_list("client_id", flat=True)
+                CheckIn.objects.filter(client_id__in=ids, review_state=ReviewState.PENDING)
+                .order_by()
+                .values_list("client_id", flat=True)
             )
         )
         ids = [pk for pk in ids if pk in pending]

@@ -146,3 +146,26 @@ def test_an_unknown_api_address_is_a_json_404(client):
     assert response.status_code == 404
     assert response.json()["errors"][0]["code"] == "not_found"
     assert client.get("/no-such-page/").status_code == 404
+
+
+def test_make_runs_path_works_on_sqlite(tmp_path):
+    """What ``make run`` does, on its embedded defaults (SQLite, the filesystem broker): migrate,
+    load the catalogue, seed the demo (three weeks of logs per client), and review every client,
+    as the worker would: flags are raised. (The suite itself runs on PostgreSQL.)"""
+    env = {"DJANGO_DEBUG": "true", "DJANGO_VAR_DIR": str(tmp_path)}
+    for command in (["migrate", "--no-input"], ["load_catalogue", "--new-only"], ["seed_demo"]):
+        result = _manage(*command, **env)
+        assert result.returncode == 0, result.stdout + result.stderr
+    script = (
+        "from triage.services import review_clients, active_client_ids;"
+        "from triage.models import Flag;"
+        "r = review_clients(client_ids=active_client_ids());"
+        "again = review_clients(client_ids=active_client_ids());"
+        "print(r.clients, len(r.opened), again.clients, Flag.objects.count())"
+    )
+    result = _manage("shell", "--no-imports", "-c", script, **env)
+    assert result.returncode == 0, result.stderr
+    reviewed, opened, again, flags = map(int, result.stdout.split()[-4:])
+    assert reviewed == 8
+    assert opened == flags > 0
+    assert again == 0  # nothing pending any more
