@@ -130,6 +130,79 @@ def test_two_workers_reviewing_one_client_at_once_open_one_flag():
     assert {"RF-EMERGENCY", "RF-URGENT", "RG-PAIN-DURING"} <= set(rules)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_two_worker_processes_reviewing_one_client_at_once_open_one_flag(tmp_path):
+    """Two real worker processes each take a review of the same client; each review pauses 2 s
+    inside its transaction (``TRIAGE_FAULT_REVIEW_PAUSE``), so they overlap: the second waits
+    for the first's row lock, then finds the flags already open."""
+    from config.celery import app
+    from triage import tasks
+
+    client = ClientFactory()
+    ProgramFactory(client=client)
+    with mock.patch("triage.tasks.review_client.delay"):
+        log_session(client, symptoms=["saddle_numbness", "fever"], pain=7)
+    app.control.purge()
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "TEST_DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}",
+        "TEST_CELERY_BROKER_URL": app.conf.broker_url,
+        "TRIAGE_FAULT_REVIEW_PAUSE": "2",
+    }
+    logs = [open(tmp_path / f"worker{i}.log", "w+") for i in range(2)]  # noqa: SIM115
+    workers = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                "--pool=solo",
+                "--loglevel=INFO",
+                "--without-mingle",
+                "--without-gossip",
+                f"--hostname=pair{i}-{uuid.uuid4().hex[:6]}@%h",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=logs[i],
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        for i in range(2)
+    ]
+    try:
+        assert wait_for(
+            lambda: all(" ready." in (tmp_path / f"worker{i}.log").read_text() for i in range(2)),
+            timeout=60,
+        )
+        tasks.review_batch.delay([client.pk])
+        tasks.review_batch.delay([client.pk])
+        assert wait_for(
+            lambda: (
+                sum((tmp_path / f"worker{i}.log").read_text().count("succeeded") for i in range(2))
+                >= 2
+            ),
+            timeout=60,
+        )
+        ran = [(tmp_path / f"worker{i}.log").read_text().count("review_batch") for i in range(2)]
+    finally:
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(timeout=30)
+        for log in logs:
+            log.close()
+
+    assert all(ran), f"each worker took one review: {ran}"
+    rules = list(Flag.objects.filter(client=client).values_list("rule", "exercise_key"))
+    assert len(rules) == len(set(rules)), rules
+    assert {"RF-EMERGENCY", "RF-URGENT"} <= {rule for rule, _ in rules}
+
+
 # --- Redis stopped and restarted while clients keep logging --------------------------------------
 
 
