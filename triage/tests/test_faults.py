@@ -171,7 +171,7 @@ def test_two_worker_processes_reviewing_one_client_at_once_open_one_flag(tmp_pat
             env=env,
             stdout=logs[i],
             stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        )
         for i in range(2)
     ]
     try:
