@@ -62,6 +62,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("BENCH_BROKER", "redis://127.0.0.1:6379/10")  # this bench's own database
 
+from bench._data import reset_sequences, write_clients, write_history
 from bench._harness import (
     ROOT,
     bench_env,
@@ -115,19 +116,6 @@ class World:
     flags_open: Counter[str]  # by urgency, after the first review
 
 
-def _copy(table: str, columns: list[str], rows: object) -> int:
-    from django.db import connection
-
-    n = 0
-    with connection.cursor() as cursor:
-        raw = cursor.cursor
-        with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:  # type: ignore[attr-defined]
-                copy.write_row(row)
-                n += 1
-    return n
-
-
 def populate(trainers: int, per_trainer: int, seed: int) -> World:
     """Trainers through coaching.services; clients, programs and history with COPY (as
     bench/triage.py); one review of every client; a knox token for everyone."""
@@ -163,107 +151,21 @@ def populate(trainers: int, per_trainer: int, seed: int) -> World:
     start_day = (now - timedelta(weeks=HISTORY_WEEKS)).date()
     joined = now - timedelta(weeks=HISTORY_WEEKS + 1)
 
-    _copy(
-        "coaching_user",
-        ["id", "password", "is_superuser", "username", "first_name", "last_name", "email",
-         "is_staff", "is_active", "date_joined"],
-        ((10_000 + c, "!", False, f"load-client-{c}", "Client", str(c), "", False, True, joined)
-         for c in range(1, clients + 1)),
-    )  # fmt: skip
-    _copy(
-        "coaching_client",
-        ["id", "user_id", "practice_id", "trainer_id", "notes", "created_at", "updated_at"],
-        ((c, 10_000 + c, practice.pk, owner[c].pk, "", joined, joined)
-         for c in range(1, clients + 1)),
-    )  # fmt: skip
-    _copy(
-        "coaching_program",
-        ["id", "client_id", "name", "starts_on", "sessions_per_week", "status", "created_at",
-         "updated_at"],
-        ((c, c, "Low back: foundations", start_day, 3, "active", joined, joined)
-         for c in range(1, clients + 1)),
-    )  # fmt: skip
-    plans = {c: rng.sample(exercises, 3) for c in range(1, clients + 1)}
-    _copy(
-        "coaching_prescription",
-        ["id", "program_id", "exercise_id", '"order"', "sets", "reps_min", "reps_max", "tempo",
-         "notes", "started_at"],
-        ((c * 3 + k, c, x, k, 3, 8, 12, "", "", joined)
-         for c, xs in plans.items() for k, x in enumerate(xs)),
-    )  # fmt: skip
-
-    # history: mostly calm and improving; some rising pain, sharp pain, nerve symptoms, a red
-    # flag, or skipped sessions, so that the review opens flags of every kind
-    profiles = ["calm"] * 70 + ["rising"] * 10 + ["sharp"] * 5 + ["nerve"] * 5 + ["red"] * 3
-    profiles += ["skipper"] * 7
-    days = HISTORY_WEEKS * 7
-    sessions, entries, sets, check_ins = [], [], [], []
-    sid = eid = setid = cid = 0
-    for c in range(1, clients + 1):
-        profile = rng.choice(profiles)
-        base = rng.randint(1, 4)
-        for day in range(days):
-            when = start_day + timedelta(days=day)
-            trend = day / days
-            pain = base + (3 * trend if profile == "rising" else -trend)
-            pain = max(0, min(10, round(pain + rng.uniform(-1, 1))))
-            symptoms: list[str] = []
-            if profile == "red" and day == days - 3:
-                symptoms = ["saddle_numbness"]
-            if profile == "nerve" and day in (days - 10, days - 2):
-                symptoms = ["leg_tingling"]
-            cid += 1
-            check_ins.append(
-                (cid, c, uuid.uuid4(), "bench", json.dumps(symptoms), "reviewed", now, now,
-                 now, when, pain, min(10, pain + 1))
-            )  # fmt: skip
-            if when.weekday() not in (0, 2, 4) or (profile == "skipper" and rng.random() < 0.7):
-                continue
-            sid += 1
-            performed = datetime.combine(when, datetime.min.time(), now.tzinfo) + timedelta(
-                hours=18
-            )
-            sessions.append(
-                (sid, c, c, uuid.uuid4(), "bench", json.dumps(symptoms), "reviewed", now,
-                 performed, performed, performed, pain, max(0, pain - 1), "")
-            )  # fmt: skip
-            for k in range(3):
-                eid += 1
-                quality = "sharp" if profile == "sharp" and rng.random() < 0.2 else "ache"
-                entries.append(
-                    (eid, sid, c * 3 + k, k, pain, "lower_back" if pain else "", quality)
-                )
-                for n in range(1, 4):
-                    setid += 1
-                    reps = 12 if pain <= 2 else rng.randint(7, 12)
-                    sets.append((setid, eid, n, reps, None, rng.randint(5, 8)))
-    _copy(
-        "coaching_session",
-        ["id", "client_id", "program_id", "idempotency_key", "body_digest", "symptoms",
-         "review_state", "reviewed_at", "created_at", "updated_at", "performed_at",
-         "pain_before", "pain_after", "notes"],
-        sessions,
-    )  # fmt: skip
-    _copy(
-        "coaching_entry",
-        ["id", "session_id", "prescription_id", '"order"', "pain_during", "pain_location",
-         "pain_quality"],
-        entries,
-    )  # fmt: skip
-    _copy("coaching_set", ["id", "entry_id", "number", "reps", "load_kg", "rpe"], sets)
-    _copy(
-        "coaching_checkin",
-        ["id", "client_id", "idempotency_key", "body_digest", "symptoms", "review_state",
-         "reviewed_at", "created_at", "updated_at", "date", "pain", "stiffness"],
-        check_ins,
-    )  # fmt: skip
-    with connection.cursor() as cursor:
-        for table in ("user", "client", "program", "prescription", "session", "entry", "set",
-                      "checkin"):  # fmt: skip
-            cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence('coaching_{table}', 'id'), "
-                f"(SELECT max(id) FROM coaching_{table}))"
-            )
+    counts = write_clients(
+        clients=clients,
+        practice_id=practice.pk,
+        trainer_of=lambda c: owner[c].pk,
+        exercises=exercises,
+        rng=rng,
+        start_day=start_day,
+        joined=joined,
+        username="load-client-{}",
+        program="Low back: foundations",
+    )
+    counts |= write_history(
+        clients=clients, start_day=start_day, days=HISTORY_WEEKS * 7, now=now, rng=rng
+    )
+    reset_sequences()
     ids = list(range(1, clients + 1))
     for i in range(0, clients, 200):
         review_clients(client_ids=ids[i : i + 200], only_pending=False)
@@ -282,8 +184,8 @@ def populate(trainers: int, per_trainer: int, seed: int) -> World:
     print(
         f"set up: {len(exercises)} catalogue exercises; {trainers} trainers (1 practice admin) "
         f"× {per_trainer} clients, each with a program of 3 prescriptions; history of "
-        f"{HISTORY_WEEKS} weeks: {len(sessions):,} sessions, {len(sets):,} sets, "
-        f"{len(check_ins):,} check-ins; open flags after one review: {sum(flags_open.values())} "
+        f"{HISTORY_WEEKS} weeks: {counts['sessions']:,} sessions, {counts['sets']:,} sets, "
+        f"{counts['check_ins']:,} check-ins; open flags after one review: {sum(flags_open.values())} "
         f"({', '.join(f'{n} {u}' for u, n in sorted(flags_open.items()))})"
     )
     return World(

@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing
 import os
 import random
@@ -23,12 +22,12 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench._data import reset_sequences, write_clients, write_history
 from bench._harness import ROOT, bench_env, recreate_database, setup_django
 
 DB = "coaching_bench_triage"
@@ -39,23 +38,9 @@ BATCH = 200
 # --- the data ------------------------------------------------------------------------------------
 
 
-def _copy(table: str, columns: list[str], rows: object) -> int:
-    from django.db import connection
-
-    n = 0
-    with connection.cursor() as cursor:
-        raw = cursor.cursor
-        with raw.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:  # type: ignore[attr-defined]
-                copy.write_row(row)
-                n += 1
-    return n
-
-
 def populate(clients: int, seed: int = 7) -> dict[str, int]:
-    """Clients with 8 weeks of logs, written with COPY. Most are calm and improving; some have
-    rising pain, sharp pain, nerve symptoms, a red flag, or skip sessions, so that every kind of
-    rule has work to do."""
+    """10,000 clients (by default) with 8 weeks of logs behind them, written with COPY
+    (``bench/_data.py``)."""
     from django.core.management import call_command
     from django.db import connection
     from django.utils import timezone
@@ -72,110 +57,19 @@ def populate(clients: int, seed: int = 7) -> dict[str, int]:
     trainer = trainer_create(
         practice=practice, username="bench-trainer", password="bench-pass-1234567", email=""
     )
-    exercises = list(Exercise.objects.published().values_list("pk", flat=True))
     start_day = (now - timedelta(weeks=WEEKS)).date()
-    joined = now - timedelta(weeks=WEEKS + 1)
-    counts: dict[str, int] = {}
-
-    counts["users"] = _copy(
-        "coaching_user",
-        ["id", "password", "is_superuser", "username", "first_name", "last_name", "email",
-         "is_staff", "is_active", "date_joined"],
-        ((10_000 + i, "!", False, f"client{i}", "Client", str(i), "", False, True, joined)
-         for i in range(clients)),
-    )  # fmt: skip
-    counts["clients"] = _copy(
-        "coaching_client",
-        ["id", "user_id", "practice_id", "trainer_id", "notes", "created_at", "updated_at"],
-        ((i + 1, 10_000 + i, practice.pk, trainer.pk, "", joined, joined) for i in range(clients)),
+    counts = write_clients(
+        clients=clients,
+        practice_id=practice.pk,
+        trainer_of=lambda c: trainer.pk,
+        exercises=list(Exercise.objects.published().values_list("pk", flat=True)),
+        rng=rng,
+        start_day=start_day,
+        joined=now - timedelta(weeks=WEEKS + 1),
     )
-    counts["programs"] = _copy(
-        "coaching_program",
-        ["id", "client_id", "name", "starts_on", "sessions_per_week", "status", "created_at",
-         "updated_at"],
-        ((i + 1, i + 1, "Bench program", start_day, 3, "active", joined, joined)
-         for i in range(clients)),
-    )  # fmt: skip
-    plans = {i + 1: rng.sample(exercises, 3) for i in range(clients)}
-    counts["prescriptions"] = _copy(
-        "coaching_prescription",
-        ["id", "program_id", "exercise_id", '"order"', "sets", "reps_min", "reps_max", "tempo",
-         "notes", "started_at"],
-        ((c * 3 + k, c, x, k, 3, 8, 12, "", "", joined)
-         for c, xs in plans.items() for k, x in enumerate(xs)),
-    )  # fmt: skip
-
-    profiles = ["calm"] * 70 + ["rising"] * 10 + ["sharp"] * 5 + ["nerve"] * 5 + ["red"] * 3
-    profiles += ["skipper"] * 7
-    sessions, entries, sets, check_ins = [], [], [], []
-    sid = eid = setid = cid = 0
-    for c in range(1, clients + 1):
-        profile = rng.choice(profiles)
-        base = rng.randint(1, 4)
-        for day in range(WEEKS * 7):
-            when = start_day + timedelta(days=day)
-            trend = day / (WEEKS * 7)
-            pain = base + (3 * trend if profile == "rising" else -trend)
-            pain = max(0, min(10, round(pain + rng.uniform(-1, 1))))
-            symptoms: list[str] = []
-            if profile == "red" and day == WEEKS * 7 - 3:
-                symptoms = ["saddle_numbness"]
-            if profile == "nerve" and day in (WEEKS * 7 - 10, WEEKS * 7 - 2):
-                symptoms = ["leg_tingling"]
-            cid += 1
-            check_ins.append(
-                (cid, c, uuid.uuid4(), "bench", json.dumps(symptoms), "reviewed", now, now,
-                 now, when, pain, min(10, pain + 1))
-            )  # fmt: skip
-            if when.weekday() not in (0, 2, 4) or (profile == "skipper" and rng.random() < 0.7):
-                continue
-            sid += 1
-            performed = datetime.combine(when, datetime.min.time(), now.tzinfo) + timedelta(
-                hours=18
-            )
-            sessions.append(
-                (sid, c, c, uuid.uuid4(), "bench", json.dumps(symptoms), "reviewed", now,
-                 performed, performed, performed, pain, max(0, pain - 1), "")
-            )  # fmt: skip
-            for k in range(3):
-                eid += 1
-                quality = "sharp" if profile == "sharp" and rng.random() < 0.2 else "ache"
-                entries.append(
-                    (eid, sid, c * 3 + k, k, pain, "lower_back" if pain else "", quality)
-                )
-                for n in range(1, 4):
-                    setid += 1
-                    reps = 12 if pain <= 2 else rng.randint(7, 12)
-                    sets.append((setid, eid, n, reps, None, rng.randint(5, 8)))
-    counts["sessions"] = _copy(
-        "coaching_session",
-        ["id", "client_id", "program_id", "idempotency_key", "body_digest", "symptoms",
-         "review_state", "reviewed_at", "created_at", "updated_at", "performed_at",
-         "pain_before", "pain_after", "notes"],
-        sessions,
-    )  # fmt: skip
-    counts["entries"] = _copy(
-        "coaching_entry",
-        ["id", "session_id", "prescription_id", '"order"', "pain_during", "pain_location",
-         "pain_quality"],
-        entries,
-    )  # fmt: skip
-    counts["sets"] = _copy(
-        "coaching_set", ["id", "entry_id", "number", "reps", "load_kg", "rpe"], sets
-    )
-    counts["check_ins"] = _copy(
-        "coaching_checkin",
-        ["id", "client_id", "idempotency_key", "body_digest", "symptoms", "review_state",
-         "reviewed_at", "created_at", "updated_at", "date", "pain", "stiffness"],
-        check_ins,
-    )  # fmt: skip
+    counts |= write_history(clients=clients, start_day=start_day, days=WEEKS * 7, now=now, rng=rng)
+    reset_sequences()
     with connection.cursor() as cursor:
-        for table in ("user", "client", "program", "prescription", "session", "entry", "set",
-                      "checkin"):  # fmt: skip
-            cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence('coaching_{table}', 'id'), "
-                f"(SELECT max(id) FROM coaching_{table}))"
-            )
         cursor.execute("VACUUM ANALYZE")
     return counts
 
