@@ -8,7 +8,6 @@ refuses (``ValidationError``) nothing is written and the form comes back with th
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.contrib import admin, messages
@@ -16,7 +15,6 @@ from django.contrib.admin import helpers
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, Exists, Max, Model, OuterRef, Q, QuerySet
 from django.forms import BaseInlineFormSet, ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -76,6 +74,7 @@ from coaching.services import (
     template_delete,
     template_update,
 )
+from coaching.views import export_download
 from exercises.selectors import exercise_list
 
 # --- shared machinery -----------------------------------------------------------------------
@@ -355,15 +354,7 @@ class ClientAdmin(ServiceAdmin):
     def export_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         client = client_get(request.user, pk)
         document = client_export(actor=request.user, client=client)
-        response = HttpResponse(
-            json.dumps(document, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
-            content_type="application/json",
-        )
-        day = document["exported_at"].date().isoformat()
-        response["Content-Disposition"] = (
-            f'attachment; filename="{client.user.username}-{day}.json"'
-        )
-        return response
+        return export_download(document, name=client.user.username)
 
     def erase_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         client = client_get(request.user, pk)
@@ -1105,8 +1096,7 @@ class ClientRecordAdmin(ReadOnlyAdmin):
     ]
     search_help_text = "Search by the client's name or username."
 
-    def get_list_filter(self, request: HttpRequest) -> list:
-        return [ClientRecordFilter, "review_state", SymptomsFilter]
+    list_filter = [ClientRecordFilter, "review_state", SymptomsFilter]
 
     @admin.display(description="client", ordering="client__user__first_name")
     def client_link(self, obj: Session | CheckIn) -> str:

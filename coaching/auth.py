@@ -22,7 +22,7 @@ from knox.settings import CONSTANTS
 from knox.signals import token_expired
 from rest_framework import exceptions
 
-from coaching.selectors import Profile, related_or_none
+from coaching.selectors import Profile
 
 
 class TokenAuthentication(knox_auth.TokenAuthentication):
@@ -47,11 +47,7 @@ class TokenAuthentication(knox_auth.TokenAuthentication):
             except (TypeError, binascii.Error) as exc:
                 raise exceptions.AuthenticationFailed(message) from exc
             if compare_digest(digest, auth_token.digest):
-                user = auth_token.user
-                trainer = related_or_none(user, "trainer")
-                user._coaching_profile = Profile(
-                    trainer=trainer, client=None if trainer else related_or_none(user, "client")
-                )
+                auth_token.user._coaching_profile = Profile.of(auth_token.user)
                 return self.validate_user(auth_token)
         raise exceptions.AuthenticationFailed(message)
 

@@ -47,6 +47,12 @@ class Profile:
     def is_practice_admin(self) -> bool:
         return bool(self.trainer and self.trainer.is_practice_admin)
 
+    @classmethod
+    def of(cls, user: object) -> Profile:
+        """The profile of a user whose ``trainer`` and ``client`` relations were selected."""
+        trainer = related_or_none(user, "trainer")
+        return cls(trainer=trainer, client=None if trainer else related_or_none(user, "client"))
+
 
 def profile_of(actor: Actor) -> Profile:
     """The actor's trainer or client profile, read once per user object (one query; none when
@@ -62,10 +68,7 @@ def profile_of(actor: Actor) -> Profile:
             )
             .get(pk=actor.pk)
         )
-        trainer = related_or_none(row, "trainer")
-        cached = Profile(
-            trainer=trainer, client=None if trainer else related_or_none(row, "client")
-        )
+        cached = Profile.of(row)
         actor._coaching_profile = cached  # type: ignore[union-attr]
     return cached
 

@@ -102,13 +102,17 @@ def home(request: HttpRequest) -> HttpResponse:
 def my_data_view(request: HttpRequest, client: Client) -> HttpResponse:
     """Everything recorded about the client, as a JSON download (the same document as
     ``/api/v1/me/export/``)."""
-    document = services.client_export(actor=request.user, client=client)
+    return export_download(services.client_export(actor=request.user, client=client))
+
+
+def export_download(document: dict[str, Any], name: str = "my-coaching-data") -> HttpResponse:
+    """A client's export as a JSON file to download (the portal's and the admin's)."""
     response = HttpResponse(
         json.dumps(document, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
         content_type="application/json",
     )
     day = document["exported_at"].date().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="my-coaching-data-{day}.json"'
+    response["Content-Disposition"] = f'attachment; filename="{name}-{day}.json"'
     return response
 
 

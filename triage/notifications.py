@@ -56,7 +56,15 @@ def send_digests(*, now: datetime | None = None) -> int:
     ones; urgent ones were sent at once). Returns the number of emails sent."""
     now = now or timezone.now()
     sent = 0
-    for trainer in Trainer.objects.select_related("user").exclude(user__email=""):
+    waiting = Trainer.objects.filter(
+        clients__flags__status=Flag.Status.OPEN, clients__flags__notified_at__isnull=True
+    )
+    # only the trainers with something to send (not one empty query per trainer)
+    for trainer in (
+        Trainer.objects.filter(pk__in=waiting.values("pk"))
+        .select_related("user")
+        .exclude(user__email="")
+    ):
         with transaction.atomic():
             flags = list(
                 Flag.objects.select_for_update(of=("self",))

@@ -34,7 +34,7 @@ class ClientRecord(models.Model):
     digest of what was sent under it, to tell a replay from a different record), the symptom
     checklist, and the triage hand-over state, set to pending in the transaction that saves it."""
 
-    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="+")
+    # ``client``: declared by each subclass, with its own related name
     idempotency_key = models.UUIDField(editable=False)
     body_digest = models.CharField(max_length=64, editable=False)
     symptoms = models.JSONField(default=list, blank=True)
