@@ -678,6 +678,12 @@ def _log_once(
     }
     try:
         with transaction.atomic():
+            # one writer of a client's journal at a time, and none while the review or a
+            # trainer's decision holds the client (they lock the row too): a progression
+            # applied in the same moment waits for this log and sees it
+            Client.objects.select_for_update(no_key=True).filter(pk=client.pk).values_list(
+                "pk"
+            ).first()
             record = write(client, stored)
             request_review(client_id=client.pk)
     except IntegrityError:

@@ -180,7 +180,18 @@ class FlagAdmin(admin.ModelAdmin):
     @admin.display(description="suggestion")
     def summary(self, obj: Flag) -> str:
         text = (obj.suggestion or {}).get("text", "") or obj.reason.split(": ")[0]
-        return text if len(text) <= 80 else text[:78].rstrip() + "…"
+        text = text if len(text) <= 80 else text[:78].rstrip() + "…"
+        if obj.status == Flag.Status.OPEN and obj.not_firing_since is not None:
+            return format_html(
+                '{} <span class="quiet">(no longer firing since {})</span>',
+                text,
+                f"{timezone.localtime(obj.not_firing_since):%-d %b}",
+            )
+        if obj.status == Flag.Status.WITHDRAWN:
+            return format_html(
+                '{} <span class="quiet">(withdrawn: {})</span>', text, obj.withdraw_reason
+            )
+        return text
 
     @admin.display(description="raised", ordering="created_at")
     def age(self, obj: Flag) -> str:
@@ -189,6 +200,14 @@ class FlagAdmin(admin.ModelAdmin):
     @admin.display(description="status")
     def status_line(self, obj: Flag) -> str:
         parts = [obj.get_status_display()]
+        if obj.status == Flag.Status.WITHDRAWN:
+            when = timezone.localtime(obj.decided_at or obj.updated_at)
+            parts.append(f"by the review on {when:%-d %b %Y}: {obj.withdraw_reason}")
+        if obj.status == Flag.Status.OPEN and obj.not_firing_since is not None:
+            parts.append(
+                f"— no longer firing since {timezone.localtime(obj.not_firing_since):%-d %b %Y %H:%M}"
+                ": the client's current history no longer shows it; resolve or dismiss it"
+            )
         if obj.decided_by_id:
             parts.append(f"by {obj.decided_by} on {timezone.localtime(obj.decided_at):%-d %b %Y}")
         if obj.referred_to:

@@ -62,7 +62,22 @@ class FlagSerializer(serializers.Serializer):
         "`reps_max` or `hold_seconds`. Empty for referrals and adherence."
     )
     prescription = serializers.IntegerField(source="prescription_id", allow_null=True)
-    status = serializers.ChoiceField(choices=Flag.Status.choices)
+    status = serializers.ChoiceField(
+        choices=Flag.Status.choices,
+        help_text="open → applied | dismissed | resolved (by a person) or withdrawn (by the "
+        "review: a progression or adherence flag the client's current history no longer "
+        "supports; `withdraw_reason` says why).",
+    )
+    firing = serializers.BooleanField(
+        help_text="Whether the rule still fires on the client's current history. An open "
+        "referral or regression that stopped firing stays open for a person to decide."
+    )
+    not_firing_since = serializers.DateTimeField(
+        allow_null=True, help_text="Since when an open referral or regression no longer fires."
+    )
+    withdraw_reason = serializers.CharField(
+        help_text="Why the review withdrew the flag, in plain words (empty otherwise)."
+    )
     holds_progression = serializers.BooleanField(
         help_text="A referral not yet cleared: every progression of the client waits."
     )
@@ -133,7 +148,10 @@ class FlagViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="Apply a progression or regression",
         description="The prescription changes to the suggested exercise or dose; the old one "
-        "ends and stays in the history. A progression waits while a referral holds.",
+        "ends and stays in the history. A progression is first re-checked on the client's "
+        "current history (a log sent a moment ago included): if it no longer holds it is "
+        "withdrawn and the answer is a 400 saying why. A progression waits while a referral "
+        "holds.",
         parameters=[ID],
         request=None,
         responses={200: FlagSerializer},

@@ -46,6 +46,7 @@ class Flag(models.Model):
         APPLIED = "applied", "Applied"
         DISMISSED = "dismissed", "Dismissed"
         RESOLVED = "resolved", "Resolved"
+        WITHDRAWN = "withdrawn", "Withdrawn"
 
     URGENCY_RANK = {"emergency": 0, "urgent": 1, "routine": 2}
 
@@ -72,6 +73,15 @@ class Flag(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
     times_fired = models.PositiveIntegerField(default=1)
     last_fired_at = models.DateTimeField()
+    not_firing_since = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="An open referral or regression whose rule no longer fires on the client's "
+        "current history: since when (a person decides it; the review never withdraws it).",
+    )
+    withdraw_reason = models.TextField(
+        blank=True, help_text="Why the review withdrew the flag, in plain words."
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
     # what the trainer did
@@ -109,6 +119,12 @@ class Flag(models.Model):
         return f"{self.rule} · {self.client}"
 
     @property
+    def firing(self) -> bool:
+        """Whether the rule still fires on the client's current history (an open flag), or did
+        when the flag was closed."""
+        return self.not_firing_since is None
+
+    @property
     def holds_progression(self) -> bool:
         """A referral holds every progression of the client until the clearance is recorded
         (a dismissed referral holds nothing)."""
@@ -130,6 +146,8 @@ class FlagEvent(models.Model):
         RESOLVED = "resolved", "Referred"
         CLEARED = "cleared", "Clearance recorded"
         NOTIFIED = "notified", "Trainer notified"
+        WITHDRAWN = "withdrawn", "Withdrawn by the review"
+        STOPPED = "stopped", "No longer firing"
 
     flag = models.ForeignKey(Flag, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField()

@@ -53,7 +53,8 @@ def notify_flag(*, flag_id: int) -> bool:
 
 def send_digests(*, now: datetime | None = None) -> int:
     """One email per trainer listing the open flags of their clients not yet notified (routine
-    ones; urgent ones were sent at once). Returns the number of emails sent."""
+    ones; urgent ones were sent at once). A flag the review withdrew is not open, so it is never
+    sent; one whose rule stopped firing says so. Returns the number of emails sent."""
     now = now or timezone.now()
     sent = 0
     waiting = Trainer.objects.filter(
@@ -80,7 +81,9 @@ def send_digests(*, now: datetime | None = None) -> int:
             if not flags:
                 continue
             lines = [
-                f"- {f.client}: {f.rule} ({f.get_kind_display()}) — {_admin_url(f)}" for f in flags
+                f"- {f.client}: {f.rule} ({f.get_kind_display()}"
+                f"{', no longer firing' if f.not_firing_since else ''}) — {_admin_url(f)}"
+                for f in flags
             ]
             send_mail(
                 subject=f"Coaching: {len(flags)} new flag{'s' if len(flags) != 1 else ''} to review",

@@ -13,7 +13,7 @@ regression suppresses progression (for the whole client for 14 days, so also of 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
@@ -153,6 +153,9 @@ class History:
     program_started_on: date | None = None
     referral_hold: bool = False  # a referral not yet cleared holds every progression
     recent_regressions: tuple[tuple[int, datetime], ...] = ()  # (exercise id, flagged at)
+    # the log keys that closed flags (decided by a person, or withdrawn) covered, by
+    # (rule, exercise id or 0): a finding on those logs alone opens nothing and holds nothing
+    closed: Mapping[tuple[str, int], tuple[frozenset[str], ...]] = field(default_factory=dict)
 
     def day_of(self, moment: datetime) -> date:
         return moment.astimezone(self.tz).date()
@@ -196,6 +199,20 @@ class Finding:
     def key(self) -> tuple[str, int]:
         """One open flag per (client, rule, exercise)."""
         return (self.rule, self.exercise_id or 0)
+
+
+def covered(closed: Mapping[tuple[str, int], Iterable[frozenset[str]]], finding: Finding) -> bool:
+    """Whether a closed flag already covered every log of the finding: a person decided on it
+    (dismissed, applied, referred), or the review withdrew it."""
+    return any(finding.log_keys <= seen for seen in closed.get(finding.key, ()))
+
+
+def decided(history: History, finding: Finding) -> bool:
+    return covered(history.closed, finding)
+
+
+def undecided(history: History, findings: Iterable[Finding]) -> list[Finding]:
+    return [f for f in findings if not decided(history, f)]
 
 
 def session_key(session: SessionLog) -> str:
@@ -631,14 +648,15 @@ def rg_pain_during(history: History, th: Thresholds, now: datetime) -> list[Find
     for hits in _per_exercise_latest(
         history, th, now, lambda e: e.pain_during > th.pain_acceptable_max
     ).values():
-        worst = max(e.pain_during for _, e in hits)
+        worst_session, worst = max(hits, key=lambda h: (h[1].pain_during, h[0].performed_at))
         out.append(
             _regression(
                 history,
                 th,
                 "RG-PAIN-DURING",
                 hits[-1][1],
-                f"Pain during {_name(history, hits[-1][1].exercise_id)} reached {worst}/10, "
+                f"Pain during {_name(history, hits[-1][1].exercise_id)} reached "
+                f"{worst.pain_during}/10 on {history.day_of(worst_session.performed_at):%-d %b}, "
                 f"above {th.pain_acceptable_max} (too much).",
                 _entry_evidence(history, hits, threshold=th.pain_acceptable_max),
                 (session_key(s) for s, _ in hits),
@@ -950,41 +968,93 @@ def reached_top(entry: EntryLog, rx: PrescriptionInfo, th: Thresholds) -> bool:
     return len(sets) >= rx.sets and all(s.reps >= rx.reps_max for s in sets[: rx.sets])
 
 
+def headline(finding: Finding) -> str:
+    """The first sentence of a finding's reason: what happened, without the advice."""
+    return finding.reason.split(". ")[0].rstrip(".")
+
+
+def _day(history: History, session: SessionLog) -> str:
+    return f"{history.day_of(session.performed_at):%-d %b}"
+
+
+def progression_hold(
+    history: History, th: Thresholds, now: datetime, others: Sequence[Finding] = ()
+) -> str | None:
+    """Why no exercise of the client may progress now, in plain words, or None: a referral
+    found or open, a regression found now or flagged within the hold, adherence below 80 %.
+    ``others`` are the referral and regression findings of the same review."""
+    referral = next((f for f in others if f.kind == REFERRAL), None)
+    if referral is not None:
+        return f"a referral was opened ({referral.rule}): {headline(referral)}"
+    if history.referral_hold:
+        return "a referral is open and its clearance is not recorded yet"
+    regression = next((f for f in others if f.kind == REGRESSION), None)
+    if regression is not None:
+        return f"a regression was found ({regression.rule}): {headline(regression)}"
+    hold_start = now - timedelta(days=th.regression_hold_days)
+    flagged = [at for _, at in history.recent_regressions if at > hold_start]
+    if flagged:
+        return (
+            f"a regression was flagged on {history.day_of(max(flagged)):%-d %b}, and progression "
+            f"waits {th.regression_hold_days} days after a regression"
+        )
+    done, planned, percent = adherence(history, th, now)
+    if percent is None:
+        return "no sessions were planned yet, so adherence cannot be judged"
+    if percent < th.adherence_progress_percent:
+        return (
+            f"adherence is {percent:.0f} % ({done} of {planned} planned sessions in the last "
+            f"{th.adherence_window_days} days), below {th.adherence_progress_percent} %"
+        )
+    return None
+
+
+def exercise_not_ready(
+    history: History, th: Thresholds, now: datetime, rx: PrescriptionInfo
+) -> tuple[str | None, list[tuple[SessionLog, EntryLog]]]:
+    """Why one exercise may not progress, in plain words (None: ready), and its recent sessions:
+    each of the last 2 at the top of the rep range, with pain during at most 2 and no
+    next-morning rise."""
+    name = _name(history, rx.exercise_id)
+    recent = _sessions_of(history, rx.exercise_id, now)[: th.progression_sessions]
+    if len(recent) < th.progression_sessions:
+        return f"{name} has fewer than {th.progression_sessions} recent sessions", recent
+    for session, entry in recent:
+        done_rx = history.prescriptions.get(entry.prescription_id, rx)
+        if entry.pain_during > th.pain_safe_max:
+            return (
+                f"pain {entry.pain_during}/10 during {name} on {_day(history, session)} "
+                f"(progression needs at most {th.pain_safe_max}/10)"
+            ), recent
+        if not reached_top(entry, done_rx, th):
+            return (
+                f"the session of {_day(history, session)} did not reach the top of the rep "
+                f"range of {name}"
+            ), recent
+        morning = _next_morning(history, session)
+        if morning is not None and next_morning_rise(session, morning, th):
+            return (
+                f"pain had not settled the morning after {name} on {_day(history, session)} "
+                f"({morning.pain}/10 against {session.pain_before}/10 before it)"
+            ), recent
+    return None, recent
+
+
 def pg_ready(
     history: History, th: Thresholds, now: datetime, others: Sequence[Finding] = ()
 ) -> list[Finding]:
     """Ready for a harder variation, when all hold: the last 2 sessions at the top of the
     range, pain during ≤ 2 in both with no next-morning rise, no referral open or regression
     within 14 days, adherence ≥ 80 % over 14 days."""
-    if history.referral_hold or any(f.kind == REFERRAL for f in others):
+    if progression_hold(history, th, now, others) is not None:
         return []
-    if any(f.kind == REGRESSION for f in others):
-        return []
-    hold_start = now - timedelta(days=th.regression_hold_days)
-    if any(at > hold_start for _, at in history.recent_regressions):
-        return []
-    _, _, percent = adherence(history, th, now)
-    if percent is None or percent < th.adherence_progress_percent:
-        return []
+    percent = adherence(history, th, now)[2] or 0.0  # known by now (progression_hold)
     out = []
     for rx in history.prescriptions.values():
         if not rx.current:
             continue
-        recent = _sessions_of(history, rx.exercise_id, now)[: th.progression_sessions]
-        if len(recent) < th.progression_sessions:
-            continue
-        ok = True
-        for session, entry in recent:
-            done_rx = history.prescriptions.get(entry.prescription_id, rx)
-            morning = _next_morning(history, session)
-            if (
-                not reached_top(entry, done_rx, th)
-                or entry.pain_during > th.pain_safe_max
-                or (morning is not None and next_morning_rise(session, morning, th))
-            ):
-                ok = False
-                break
-        if not ok:
+        blocked, recent = exercise_not_ready(history, th, now, rx)
+        if blocked is not None:
             continue
         suggestion = harder(history, rx.exercise_id, th)
         out.append(
@@ -1018,6 +1088,43 @@ def pg_ready(
             )
         )
     return out
+
+
+def withdrawal_reason(
+    history: History,
+    th: Thresholds,
+    now: datetime,
+    rule: str,
+    exercise_id: int | None,
+    findings: Sequence[Finding],
+) -> str:
+    """Why an open progression or adherence flag no longer holds on the client's current
+    history, in plain words for its audit trail ("pain 6/10 during Glute bridge on 27 Nov …",
+    "a referral was opened …", "adherence is back to 100 % …"). ``findings`` are the review's."""
+    if rule == "AD-LOW":
+        done, planned, percent = adherence(history, th, now)
+        if history.program_started_on is None or percent is None:
+            return "the client has no active program with planned sessions any more"
+        return (
+            f"adherence is back to {percent:.0f} % ({done} of {planned} planned sessions in the "
+            f"last {th.adherence_window_days} days)"
+        )
+    if rule == "PG-READY":
+        held = progression_hold(
+            history,
+            th,
+            now,
+            [f for f in undecided(history, findings) if f.kind in (REFERRAL, REGRESSION)],
+        )
+        if held is not None:
+            return held
+        rx = _current_prescription(history, exercise_id or 0)
+        if rx is None:
+            return f"{_name(history, exercise_id)} is no longer in the client's active program"
+        blocked, _ = exercise_not_ready(history, th, now, rx)
+        if blocked is not None:
+            return blocked
+    return "its rule no longer fires on the client's current history"
 
 
 # --- evaluation -------------------------------------------------------------------------------
@@ -1060,7 +1167,9 @@ def evaluate(history: History, thresholds: Thresholds, now: datetime) -> list[Fi
     findings: list[Finding] = []
     for rule in (*REFERRAL_RULES, *REGRESSION_RULES, ad_low):
         findings.extend(rule(history, thresholds, now))
-    findings.extend(pg_ready(history, thresholds, now, findings))
+    # a referral or regression a person already decided on holds nothing by itself (what they
+    # decided still does: a referral not cleared, a regression applied within the hold)
+    findings.extend(pg_ready(history, thresholds, now, undecided(history, findings)))
     unique: dict[tuple[str, int], Finding] = {}
     for finding in findings:
         unique.setdefault(finding.key, finding)

@@ -29,6 +29,8 @@ from triage.rules import (
 )
 
 THRESHOLDS_CACHE_KEY = "triage:thresholds"
+HOLDING = (Flag.Status.OPEN, Flag.Status.RESOLVED)
+DISMISSED = Flag.Status.DISMISSED
 
 
 def thresholds_current() -> Thresholds:
@@ -48,7 +50,7 @@ def client_histories(
     """The history of each client as the rules need it: sessions (with entries and sets) and
     check-ins of the last ``history_days``, the active program's prescriptions and those the
     sessions answered, the exercises with their easier and harder published variations, and the
-    referral holds and recent regressions. Ten queries, whatever the number of clients."""
+    referral holds, recent regressions and the logs closed flags decided on. Nine queries, whatever the number of clients."""
     ids = list(client_ids)
     tz = ZoneInfo(timezone.get_current_timezone_name())
     start = now - timedelta(days=thresholds.history_days)
@@ -129,25 +131,29 @@ def client_histories(
         .annotate(for_lower_back=Exists(lower_back))
         .values_list("id", "name", "for_lower_back")
     )
-    holds = set(
-        Flag.objects.filter(
-            client_id__in=ids,
-            kind=Flag.Kind.REFERRAL,
-            status__in=[Flag.Status.OPEN, Flag.Status.RESOLVED],
-            cleared_at__isnull=True,
-        ).values_list("client_id", flat=True)
-    )
+    # what people decided: referrals not yet cleared hold every progression; regressions
+    # flagged (and not dismissed) within the hold; closed flags cover the logs they decided on
+    hold_start = now - timedelta(days=thresholds.regression_hold_days)
+    holds: set[int] = set()
     regressions: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
-    for client_id, exercise_id, at in (
-        Flag.objects.filter(
-            client_id__in=ids,
-            kind=Flag.Kind.REGRESSION,
-            created_at__gt=now - timedelta(days=thresholds.regression_hold_days),
-        )
-        .exclude(status=Flag.Status.DISMISSED)
-        .values_list("client_id", "exercise_id", "created_at")
-    ):
-        regressions[client_id].append((exercise_id or 0, at))
+    closed: dict[int, dict[tuple[str, int], list[frozenset[str]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for client_id, kind, status, cleared, rule, exercise_key, created, log_keys in Flag.objects.filter(
+        Q(kind=Flag.Kind.REFERRAL, status__in=HOLDING, cleared_at__isnull=True)
+        | (Q(kind=Flag.Kind.REGRESSION, created_at__gt=hold_start) & ~Q(status=DISMISSED))
+        | (~Q(status=Flag.Status.OPEN) & Q(updated_at__gt=start)),
+        client_id__in=ids,
+    ).values_list(
+        "client_id", "kind", "status", "cleared_at", "rule", "exercise_key", "created_at",
+        "log_keys",
+    ):  # fmt: skip
+        if kind == Flag.Kind.REFERRAL and status in HOLDING and cleared is None:
+            holds.add(client_id)
+        if kind == Flag.Kind.REGRESSION and created > hold_start and status != DISMISSED:
+            regressions[client_id].append((exercise_key, created))
+        if status != Flag.Status.OPEN:
+            closed[client_id][(rule, exercise_key)].append(frozenset(log_keys))
 
     harder: dict[int, list[int]] = defaultdict(list)
     easier: dict[int, list[int]] = defaultdict(list)
@@ -224,6 +230,7 @@ def client_histories(
             program_started_on=program["starts_on"] if program else None,
             referral_hold=client_id in holds,
             recent_regressions=tuple(regressions[client_id]),
+            closed={key: tuple(logs) for key, logs in closed[client_id].items()},
         )
     return histories
 

@@ -14,24 +14,27 @@ import logging
 import time
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import partial
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils import timezone
 
 from coaching.models import CheckIn, Client, Prescription, Program, ReviewState, Session
 from coaching.selectors import Actor, clients_for
 from coaching.services import prescription_replace
 from exercises.models import Exercise
+from triage import reconcile
 from triage.models import Flag, FlagEvent, RuleSettings, WorkerHeartbeat
-from triage.rules import Finding, Thresholds, evaluate
+from triage.reconcile import OpenFlag
+from triage.rules import Finding, History, Thresholds, evaluate, withdrawal_reason
 from triage.selectors import THRESHOLDS_CACHE_KEY, client_histories, thresholds_current
 
 log = logging.getLogger(__name__)
@@ -60,6 +63,8 @@ class ReviewResult:
     claimed: int  # pending logs marked reviewed
     opened: list[int]  # ids of new flags
     refreshed: int  # open flags whose evidence was refreshed
+    withdrawn: list[int] = field(default_factory=list)  # progressions and adherence flags
+    stopped: int = 0  # open referrals and regressions whose rule stopped firing
 
 
 def review_claim(*, client_id: int, now: datetime | None = None) -> tuple[int, int]:
@@ -87,7 +92,8 @@ def review_clients(
 ) -> ReviewResult:
     """Review clients: the on-commit review of one client's new logs (``only_pending``: a
     client with nothing pending is skipped, so a second delivery does nothing), or the nightly
-    review of a batch for the time-based rules (``only_pending=False``)."""
+    review of a batch for the time-based rules (``only_pending=False``). Either way each
+    client's open flags are reconciled with the rules on their whole current history."""
     now = now or timezone.now()
     th = thresholds or thresholds_current()
     ids = sorted(set(client_ids))
@@ -117,87 +123,154 @@ def review_clients(
         time.sleep(settings.TRIAGE_FAULT_REVIEW_PAUSE)
     histories = client_histories(ids, now=now, thresholds=th)
     findings = {pk: evaluate(histories[pk], th, now) for pk in ids}
-    opened, refreshed = _upsert(findings, th, now)
+    done = _reconcile(findings, histories, th, now)
     urgent = [
-        flag_id
-        for flag_id, urgency in opened
-        if urgency in (Flag.Urgency.EMERGENCY, Flag.Urgency.URGENT)
+        flag.pk
+        for flag in done.opened
+        if flag.urgency in (Flag.Urgency.EMERGENCY, Flag.Urgency.URGENT)
     ]
     if urgent:
         transaction.on_commit(partial(_enqueue_notifications, urgent), robust=True)
-    return ReviewResult(len(ids), sessions + check_ins, [pk for pk, _ in opened], refreshed)
+    return ReviewResult(
+        clients=len(ids),
+        claimed=sessions + check_ins,
+        opened=[flag.pk for flag in done.opened],
+        refreshed=done.refreshed,
+        withdrawn=done.withdrawn,
+        stopped=done.stopped,
+    )
 
 
-def _upsert(
-    findings: dict[int, list[Finding]], th: Thresholds, now: datetime
-) -> tuple[list[tuple[int, str]], int]:
-    """One open flag per (client, rule, exercise). A finding with an open flag refreshes it
-    (when its logs or evidence changed); a finding whose logs a closed flag already covered
-    (the trainer decided on them) opens nothing; anything else opens a flag."""
-    ids = list(findings)
-    recent = now - timedelta(days=th.history_days)
-    open_flags: dict[tuple[int, str, int], Flag] = {}
-    decided: dict[tuple[int, str, int], list[set[str]]] = defaultdict(list)
-    for flag in Flag.objects.filter(
-        Q(status=Flag.Status.OPEN) | Q(updated_at__gt=recent), client_id__in=ids
-    ).only("id", "client_id", "rule", "exercise_key", "status", "log_keys", "evidence", "reason"):
-        key = (flag.client_id, flag.rule, flag.exercise_key)
-        if flag.status == Flag.Status.OPEN:
-            open_flags[key] = flag
-        else:
-            decided[key].append(set(flag.log_keys))
+@dataclass(frozen=True)
+class _Written:
+    opened: list[Flag]
+    refreshed: int
+    withdrawn: list[int]
+    stopped: int
+
+
+def _suggestion_fields(f: Finding) -> dict[str, Any]:
+    return {
+        "suggestion": f.suggestion.as_dict() if f.suggestion else {},
+        "suggested_exercise_id": f.suggestion.exercise_id if f.suggestion else None,
+    }
+
+
+def _reconcile(
+    findings: dict[int, list[Finding]],
+    histories: dict[int, History],
+    th: Thresholds,
+    now: datetime,
+) -> _Written:
+    """Make each client's open flags what ``findings`` say (``triage.reconcile.plan``), in a
+    constant number of queries whatever the number of clients and flags: one read, at most
+    two bulk updates, one update, and two bulk inserts."""
+    open_flags: dict[int, list[OpenFlag]] = defaultdict(list)
+    rows: dict[int, Flag] = {}
+    for flag in Flag.objects.filter(status=Flag.Status.OPEN, client_id__in=list(findings)).only(
+        "id", "client_id", "rule", "exercise_key", "kind", "status", "log_keys", "evidence",
+        "not_firing_since", "times_fired",
+    ):  # fmt: skip
+        rows[flag.pk] = flag
+        open_flags[flag.client_id].append(
+            OpenFlag(
+                id=flag.pk,
+                rule=flag.rule,
+                exercise_key=flag.exercise_key,
+                kind=flag.kind,
+                log_keys=frozenset(flag.log_keys),
+                evidence=flag.evidence,
+                not_firing_since=flag.not_firing_since,
+            )
+        )
 
     thresholds = th.as_dict()
     new: list[Flag] = []
+    refreshed: list[Flag] = []
+    withdrawn: list[Flag] = []
+    stopped: list[int] = []
     events: list[FlagEvent] = []
-    refreshed = 0
     for client_id, client_findings in findings.items():
-        for f in client_findings:
-            key = (client_id, f.rule, f.exercise_id or 0)
-            logs = set(f.log_keys)
-            flag = open_flags.get(key)
-            if flag is not None:
-                if logs <= set(flag.log_keys) and f.evidence == flag.evidence:
-                    continue  # the same logs again: nothing changes
-                Flag.objects.filter(pk=flag.pk).update(
-                    evidence=f.evidence,
-                    reason=f.reason,
-                    log_keys=sorted(logs | set(flag.log_keys)),
-                    suggestion=f.suggestion.as_dict() if f.suggestion else {},
-                    suggested_exercise_id=f.suggestion.exercise_id if f.suggestion else None,
-                    thresholds=thresholds,
-                    times_fired=F("times_fired") + 1,
-                    last_fired_at=now,
-                    updated_at=now,
-                )
-                events.append(FlagEvent(flag_id=flag.pk, at=now, action=FlagEvent.Action.REFRESHED))
-                refreshed += 1
-                continue
-            if any(logs <= seen for seen in decided.get(key, [])):
-                continue
-            new.append(
-                Flag(
-                    client_id=client_id,
-                    rule=f.rule,
-                    kind=f.kind,
-                    urgency=f.urgency,
-                    urgency_rank=Flag.URGENCY_RANK[f.urgency],
-                    exercise_id=f.exercise_id,
-                    exercise_key=f.exercise_id or 0,
-                    prescription_id=f.prescription_id,
-                    suggested_exercise_id=f.suggestion.exercise_id if f.suggestion else None,
-                    suggestion=f.suggestion.as_dict() if f.suggestion else {},
-                    reason=f.reason,
-                    evidence=f.evidence,
-                    log_keys=sorted(logs),
-                    thresholds=thresholds,
-                    last_fired_at=now,
+        history = histories[client_id]
+        todo = reconcile.plan(
+            client_findings,
+            open_flags[client_id],
+            history.closed,
+            explain=lambda flag, h=history, f=client_findings: withdrawal_reason(  # type: ignore[misc]
+                h, th, now, flag.rule, flag.exercise_key or None, f
+            ),
+        )
+        for state, f in todo.refreshed:
+            flag = rows[state.id]
+            flag.evidence, flag.reason = f.evidence, f.reason
+            flag.log_keys = sorted(f.log_keys | state.log_keys)
+            for name, value in _suggestion_fields(f).items():
+                setattr(flag, name, value)
+            flag.thresholds = thresholds
+            flag.times_fired += 1
+            flag.last_fired_at = flag.updated_at = now
+            flag.not_firing_since = None
+            refreshed.append(flag)
+            note = "firing again" if state.not_firing_since is not None else ""
+            events.append(
+                FlagEvent(flag_id=flag.pk, at=now, action=FlagEvent.Action.REFRESHED, note=note)
+            )
+        for state, why in todo.withdrawn:
+            flag = rows[state.id]
+            flag.status, flag.withdraw_reason = Flag.Status.WITHDRAWN, why
+            flag.decided_at = flag.updated_at = now
+            withdrawn.append(flag)
+            events.append(
+                FlagEvent(flag_id=flag.pk, at=now, action=FlagEvent.Action.WITHDRAWN, note=why)
+            )
+        for state in todo.stopped:
+            stopped.append(state.id)
+            events.append(
+                FlagEvent(
+                    flag_id=state.id,
+                    at=now,
+                    action=FlagEvent.Action.STOPPED,
+                    note="Its rule no longer fires on the client's current history; it stays "
+                    "open for a person to resolve or dismiss.",
                 )
             )
+        new += [
+            Flag(
+                client_id=client_id,
+                rule=f.rule,
+                kind=f.kind,
+                urgency=f.urgency,
+                urgency_rank=Flag.URGENCY_RANK[f.urgency],
+                exercise_id=f.exercise_id,
+                exercise_key=f.exercise_id or 0,
+                prescription_id=f.prescription_id,
+                reason=f.reason,
+                evidence=f.evidence,
+                log_keys=sorted(f.log_keys),
+                thresholds=thresholds,
+                last_fired_at=now,
+                **_suggestion_fields(f),
+            )
+            for f in todo.opened
+        ]
+    if refreshed:
+        Flag.objects.bulk_update(refreshed, REFRESHED_FIELDS)
+    if withdrawn:
+        Flag.objects.bulk_update(
+            withdrawn, ["status", "withdraw_reason", "decided_at", "updated_at"]
+        )
+    if stopped:
+        Flag.objects.filter(pk__in=stopped).update(not_firing_since=now, updated_at=now)
     created = Flag.objects.bulk_create(new)
     events += [FlagEvent(flag=flag, at=now, action=FlagEvent.Action.OPENED) for flag in created]
     FlagEvent.objects.bulk_create(events)
-    return [(flag.pk, flag.urgency) for flag in created], refreshed
+    return _Written(created, len(refreshed), [flag.pk for flag in withdrawn], len(stopped))
+
+
+REFRESHED_FIELDS = [
+    "evidence", "reason", "log_keys", "suggestion", "suggested_exercise_id", "thresholds",
+    "times_fired", "last_fired_at", "updated_at", "not_firing_since",
+]  # fmt: skip
 
 
 def pending_client_ids(*, older_than: timedelta, now: datetime | None = None) -> list[int]:
@@ -223,7 +296,10 @@ def active_client_ids() -> list[int]:
 
 
 def _flag_for_update(actor: Actor, flag: Flag) -> Flag:
-    """The flag, locked, if the actor may act on it (their client's); 404-like otherwise."""
+    """The flag, locked, if the actor may act on it (their client's); 404-like otherwise. The
+    client's row is locked first, as the review and logging lock it: a decision waits for a
+    review or a log of the same client in flight, and sees what it wrote."""
+    Client.objects.select_for_update().filter(pk=flag.client_id).values_list("pk").first()
     locked = (
         Flag.objects.select_for_update()
         .filter(pk=flag.pk, client__in=clients_for(actor).values("pk"))
@@ -265,22 +341,42 @@ def _target_prescription(flag: Flag) -> Prescription:
     return rx
 
 
-@transaction.atomic
 def flag_apply(*, actor: Actor, flag: Flag) -> Flag:
     """Apply a progression or regression: the prescription changes to the suggested exercise
-    (or dose); the old one ends and stays in the history, as every change of a prescription."""
+    (or dose); the old one ends and stays in the history, as every change of a prescription.
+
+    A progression is first re-checked on the client's current history, in the same
+    transaction (the client's row locked, so a log in flight is waited for and seen): the
+    review runs and reconciles the client's flags. If the progression no longer holds, the
+    review has withdrawn it; that is committed, and the apply is refused saying why."""
+    outcome = _apply(actor=actor, flag=flag)
+    if isinstance(outcome, str):
+        raise ValidationError(outcome)
+    return outcome
+
+
+@transaction.atomic
+def _apply(*, actor: Actor, flag: Flag) -> Flag | str:
     flag = _flag_for_update(actor, flag)
     if flag.kind not in (Flag.Kind.PROGRESSION, Flag.Kind.REGRESSION):
         raise ValidationError("Only a progression or a regression can be applied.")
     if flag.status != Flag.Status.OPEN:
         raise ValidationError(f"This flag is already {flag.get_status_display().lower()}.")
-    if flag.kind == Flag.Kind.PROGRESSION and any(
-        f.holds_progression
-        for f in Flag.objects.filter(client_id=flag.client_id, kind=Flag.Kind.REFERRAL)
-    ):
-        raise ValidationError(
-            "A referral holds every progression of this client until its clearance is recorded."
-        )
+    if flag.kind == Flag.Kind.PROGRESSION:
+        review_clients(client_ids=[flag.client_id], only_pending=False)
+        flag.refresh_from_db()
+        if flag.status == Flag.Status.WITHDRAWN:
+            return (
+                "The client's current history no longer supports this progression, so it was "
+                f"withdrawn: {flag.withdraw_reason}."
+            )
+        if any(
+            f.holds_progression
+            for f in Flag.objects.filter(client_id=flag.client_id, kind=Flag.Kind.REFERRAL)
+        ):  # the review withdraws such a progression; this stays as the last guard
+            raise ValidationError(
+                "A referral holds every progression of this client until its clearance is recorded."
+            )
     rx = _target_prescription(flag)
     suggestion = flag.suggestion or {}
     exercise = None
