@@ -179,17 +179,14 @@ class FlagAdmin(admin.ModelAdmin):
 
     @admin.display(description="suggestion")
     def summary(self, obj: Flag) -> str:
-        text = (obj.suggestion or {}).get("text", "") or obj.reason.split(": ")[0]
-        text = text if len(text) <= 80 else text[:78].rstrip() + "…"
+        if obj.status == Flag.Status.WITHDRAWN:  # the list of withdrawn flags: why
+            return _short(f"Withdrawn: {obj.withdraw_reason}")
+        text = _short((obj.suggestion or {}).get("text", "") or obj.reason.split(": ")[0])
         if obj.status == Flag.Status.OPEN and obj.not_firing_since is not None:
             return format_html(
                 '{} <span class="quiet">(no longer firing since {})</span>',
                 text,
                 f"{timezone.localtime(obj.not_firing_since):%-d %b}",
-            )
-        if obj.status == Flag.Status.WITHDRAWN:
-            return format_html(
-                '{} <span class="quiet">(withdrawn: {})</span>', text, obj.withdraw_reason
             )
         return text
 
@@ -365,6 +362,10 @@ class FlagAdmin(admin.ModelAdmin):
         if isinstance(response, TemplateResponse):
             response.context_data.update(self._action_context(request, flag, **{action: form}))
         return response
+
+
+def _short(text: str, length: int = 80) -> str:
+    return text if len(text) <= length else text[: length - 2].rstrip() + "…"
 
 
 def _text(value: object) -> str:

@@ -1110,12 +1110,10 @@ def withdrawal_reason(
             f"last {th.adherence_window_days} days)"
         )
     if rule == "PG-READY":
-        held = progression_hold(
-            history,
-            th,
-            now,
-            [f for f in undecided(history, findings) if f.kind in (REFERRAL, REGRESSION)],
-        )
+        others = [f for f in undecided(history, findings) if f.kind in (REFERRAL, REGRESSION)]
+        # a regression of the same exercise says it best
+        others.sort(key=lambda f: f.kind != REFERRAL and f.exercise_id != exercise_id)
+        held = progression_hold(history, th, now, others)
         if held is not None:
             return held
         rx = _current_prescription(history, exercise_id or 0)

@@ -325,3 +325,71 @@ def test_a_flare_in_a_backlog_never_leaves_a_progression_open(order):
 
     assert "PG-READY" not in {rule for rule, _ in table.open()}
     assert ("RG-PAIN-DURING", 1) in table.open()
+
+
+# --- the real review on the database ends where the model does ------------------------------------
+
+
+@st.composite
+def backlogs(draw: st.DrawFn) -> tuple[list[tuple[str, float, int]], list[int]]:
+    """A client's logs as the phone sends them: ("session", days ago, pain during) or
+    ("check-in", days ago, pain, with a red flag when pain is 9), in a random order, cut into
+    batches (each batch reviewed at once)."""
+    logs = [("session", draw(st.floats(0.05, 3)), 1) for _ in range(3)]
+    for _ in range(draw(st.integers(0, 3))):
+        kind = draw(st.sampled_from(["session", "check-in"]))
+        logs.append((kind, draw(st.floats(0.05, 3)), draw(st.sampled_from([0, 1, 3, 6, 7, 9]))))
+    order = draw(st.permutations(logs))
+    cuts = sorted(draw(st.sets(st.integers(1, len(order) - 1), max_size=3)))
+    return list(order), cuts
+
+
+@pytest.mark.django_db
+@settings(max_examples=12, deadline=None, derandomize=True, database=None)
+@given(backlogs())
+def test_the_review_on_the_database_ends_where_the_model_does(case):
+    from django.utils import timezone
+
+    from coaching.models import CheckIn, Session
+    from triage import services
+    from triage.models import Flag
+    from triage.selectors import client_histories, thresholds_current
+    from triage.tests.scenarios import log, new_client
+
+    logs, cuts = case
+    client = new_client(started_days_ago=3)
+    now = timezone.now()
+    th = thresholds_current()
+    table, arrived, start = Table(), set(), 0
+    for end in [*cuts, len(logs)]:
+        for kind, days_ago, pain in logs[start:end]:
+            if kind == "session":
+                record = log(client, days_ago=days_ago, pain=pain)
+                arrived.add(f"session:{record.pk}")
+            else:
+                record = CheckIn.objects.create(
+                    client=client,
+                    date=timezone.localdate() - timedelta(days=int(days_ago)),
+                    pain=pain,
+                    stiffness=pain,
+                    symptoms=["fever"] if pain == 9 else [],
+                    idempotency_key=__import__("uuid").uuid4(),
+                    body_digest="-",
+                    review_state="pending",
+                )
+                arrived.add(f"check_in:{record.pk}")
+        start = end
+        services.review_clients(client_ids=[client.pk], now=now)
+        # the model reviews the same logs at the same moment (its own flag table)
+        full = client_histories([client.pk], now=now, thresholds=th)[client.pk]
+        full = replace(full, referral_hold=False, recent_regressions=(), closed={})
+        table.review(table.history(full, arrived, th, now), th, now)
+
+    on_db = {
+        (f.rule, f.exercise_key): (f.status, f.not_firing_since is not None)
+        for f in Flag.objects.filter(client=client)
+        if f.status == "open"
+    }
+    in_model = {k: (r.status, r.not_firing_since is not None) for k, r in table.open().items()}
+    assert on_db == in_model
+    assert Session.objects.filter(client=client, review_state="pending").count() == 0
