@@ -866,6 +866,7 @@ def client_export(*, actor: Actor, client: Client) -> dict[str, Any]:
     flag_fields = (
         "id", "rule", "kind", "urgency", "reason", "evidence", "status", "created_at",
         "decided_at", "dismiss_reason", "referred_to", "clearance", "cleared_at",
+        "not_firing_since", "withdraw_reason",
     )  # fmt: skip
     return {
         "exported_at": timezone.now(),

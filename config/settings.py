@@ -274,8 +274,12 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Celery ---------------------------------------------------------------------------------
+# pytest-xdist's workers (gw0, gw1, …) each get a Redis database of their own, as they get
+# PostgreSQL databases of their own from pytest-django: a worker's queue is its own
+_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_TEST_BROKER_DB = 15 - (int(_XDIST_WORKER[2:]) if _XDIST_WORKER[2:].isdigit() else 0)
 CELERY_BROKER_URL = (
-    env.str("TEST_CELERY_BROKER_URL", default="redis://127.0.0.1:6379/15")
+    env.str("TEST_CELERY_BROKER_URL", default=f"redis://127.0.0.1:6379/{_TEST_BROKER_DB}")
     if TESTING
     else env.str("CELERY_BROKER_URL", default="filesystem://")
 )

@@ -132,6 +132,7 @@ def worker_process(transactional_db: object) -> Iterator[subprocess.Popen]:
         "TEST_CELERY_BROKER_URL": app.conf.broker_url,
         "TRIAGE_FAULT_REVIEW_PAUSE": "4",
     }
+    (ROOT / "var").mkdir(exist_ok=True)  # a fresh clone has none
     log = open(ROOT / "var" / f"test-worker-{os.getpid()}.log", "w+")  # noqa: SIM115
     process = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork",
