@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
@@ -119,8 +120,7 @@ def catalogue(db, catalogue_data):  # type: ignore[no-untyped-def]
 
 
 # --- The actors of the permission matrix -------------------------------------------------------
-@pytest.fixture
-def world(db):  # type: ignore[no-untyped-def]
+def _build_world():  # type: ignore[no-untyped-def]
     """Two practices. In practice A: trainers A and B (colleagues), the practice admin, client A
     (trainer A's) and client B (trainer B's). In practice C: trainer C and client C. Plus a
     catalogue editor. Each client has an active program, a logged session, a check-in and an open
@@ -166,3 +166,87 @@ def world(db):  # type: ignore[no-untyped-def]
         setattr(w, f"check_in_{name}", log_check_in(owner, pain=2))
         setattr(w, f"flag_{name}", FlagFactory(client=owner))
     return w
+
+
+@pytest.fixture
+def world(db):  # type: ignore[no-untyped-def]
+    """The world of ``_build_world``, built for this test."""
+    return _build_world()
+
+
+class _ModuleWorld:
+    """A world built once for a module, inside a transaction that stays open while the module's
+    world tests run and is rolled back after them (what Django's ``TestCase.setUpTestData`` does
+    for a class). Each test's own transaction is a savepoint inside it."""
+
+    def __init__(self, blocker: Any) -> None:
+        from django.db import transaction
+
+        self._blocker = blocker
+        blocker.unblock()
+        self._atomic = transaction.atomic()
+        self._atomic.__enter__()
+        self.world = _build_world()
+        self.open = True
+
+    def close(self) -> None:
+        from django.db import transaction
+
+        if self.open:
+            self.open = False
+            transaction.set_rollback(True)
+            self._atomic.__exit__(None, None, None)
+            self._blocker.restore()
+
+
+_open_module_world: list[_ModuleWorld] = []
+
+
+@pytest.fixture(scope="module")
+def module_world(django_db_setup, django_db_blocker) -> Iterator[_ModuleWorld]:  # type: ignore[no-untyped-def]
+    """A module opts in by defining ``world`` as ``shared_world``: for modules of hundreds of
+    tests reading the same world (the matrices, the admin); never for transactional tests."""
+    holder = _ModuleWorld(django_db_blocker)
+    _open_module_world.append(holder)
+    yield holder
+    holder.close()
+    _open_module_world.remove(holder)
+
+
+@pytest.fixture
+def shared_world(module_world, db):  # type: ignore[no-untyped-def]
+    """A deep copy of the module's world for one test (model instances included, no query), so a
+    test that changes an instance in memory cannot leak it into the next one. Built afresh, in
+    the test's own transaction, if the module's world was closed already."""
+    import copy
+
+    if not module_world.open:
+        return _build_world()
+    return copy.deepcopy(module_world.world)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Within each module (after pytest-django has put the transactional tests last), the tests
+    on the module's shared world first, so it can be closed before the others see its rows."""
+
+    def shared(item: pytest.Item) -> bool:
+        return "module_world" in getattr(item, "fixturenames", ())
+
+    ordered: list[pytest.Item] = []
+    run: list[pytest.Item] = []
+    for item in items:
+        if run and getattr(item, "module", None) is not getattr(run[0], "module", None):
+            ordered += sorted(run, key=lambda i: not shared(i))
+            run = []
+        run.append(item)
+    ordered += sorted(run, key=lambda i: not shared(i))
+    items[:] = ordered
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A test that does not use the module's shared world never sees its rows: close it first."""
+    if _open_module_world and "module_world" not in getattr(item, "fixturenames", ()):
+        for holder in _open_module_world:
+            holder.close()

@@ -38,6 +38,13 @@ from coaching.tests.factories import PASSWORD, UserFactory
 from exercises.tests.factories import ExerciseFactory
 from triage.models import Flag
 
+
+@pytest.fixture
+def world(shared_world):  # type: ignore[no-untyped-def]
+    """Built once for this module (conftest's ``module_world``); each test's writes roll back."""
+    return shared_world
+
+
 pytestmark = pytest.mark.django_db
 
 LOGIN = reverse("admin:login")

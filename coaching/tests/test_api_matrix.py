@@ -27,6 +27,13 @@ from coaching.models import Client, Program, ProgramTemplate
 from coaching.tests.factories import session_body
 from coaching.tests.test_api_trainer import NEW_PASSWORD, api, state
 
+
+@pytest.fixture
+def world(shared_world):  # type: ignore[no-untyped-def]
+    """Built once for this module (conftest's ``module_world``); each test's writes roll back."""
+    return shared_world
+
+
 pytestmark = pytest.mark.django_db
 
 ACTORS = (

@@ -32,6 +32,13 @@ from coaching.tests.factories import ClientFactory, ProgramFactory
 from exercises.tests.factories import ExerciseFactory
 from triage.models import Flag, FlagEvent
 
+
+@pytest.fixture
+def world(shared_world):  # type: ignore[no-untyped-def]
+    """Built once for this module (conftest's ``module_world``); each test's writes roll back."""
+    return shared_world
+
+
 pytestmark = pytest.mark.django_db
 
 CLIENTS = "/api/v1/clients/"

@@ -22,6 +22,13 @@ from coaching.tests.factories import log_session
 from coaching.tests.test_api_trainer import api
 from triage.models import Flag, FlagEvent
 
+
+@pytest.fixture
+def world(shared_world):  # type: ignore[no-untyped-def]
+    """Built once for this module (conftest's ``module_world``); each test's writes roll back."""
+    return shared_world
+
+
 pytestmark = pytest.mark.django_db
 
 

@@ -29,6 +29,13 @@ from coaching.tests.factories import (
 )
 from exercises.tests.factories import ExerciseFactory
 
+
+@pytest.fixture
+def world(shared_world):  # type: ignore[no-untyped-def]
+    """Built once for this module (conftest's ``module_world``); each test's writes roll back."""
+    return shared_world
+
+
 pytestmark = pytest.mark.django_db
 
 CLIENT_PAGES = ["portal:log", "portal:check_in", "portal:history"]

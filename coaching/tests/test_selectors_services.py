@@ -35,6 +35,13 @@ from exercises.models import Exercise
 from exercises.services import exercises_set_status
 from exercises.tests.factories import ExerciseFactory
 
+
+@pytest.fixture
+def world(shared_world):  # type: ignore[no-untyped-def]
+    """Built once for this module (conftest's ``module_world``); each test's writes roll back."""
+    return shared_world
+
+
 pytestmark = pytest.mark.django_db
 
 

@@ -20,6 +20,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from coaching.tests.factories import PASSWORD, UserFactory
 
+
+@pytest.fixture
+def world(shared_world):  # type: ignore[no-untyped-def]
+    """Built once for this module (conftest's ``module_world``); each test's writes roll back."""
+    return shared_world
+
+
 pytestmark = pytest.mark.django_db
 
 ACTORS = (

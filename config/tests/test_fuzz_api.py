@@ -40,6 +40,13 @@ from knox.models import AuthToken
 from coaching.tests.factories import PASSWORD
 from config.wsgi import application
 
+
+@pytest.fixture
+def world(shared_world):  # type: ignore[no-untyped-def]
+    """Built once for this module (conftest's ``module_world``); each test's writes roll back."""
+    return shared_world
+
+
 MAX_EXAMPLES = 20  # fuzzed cases per operation and role; the coverage phase adds its own
 
 # Schema-valid requests that the API refuses with a 400 by design, because what decides it is

@@ -13,6 +13,13 @@ from triage.models import Flag
 from triage.selectors import thresholds_current
 from triage.tests.factories import FlagFactory, ReferralFactory
 
+
+@pytest.fixture
+def world(shared_world):  # type: ignore[no-untyped-def]
+    """Built once for this module (conftest's ``module_world``); each test's writes roll back."""
+    return shared_world
+
+
 pytestmark = pytest.mark.django_db
 
 QUEUE = reverse("admin:triage_flag_changelist")

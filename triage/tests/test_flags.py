@@ -27,6 +27,13 @@ from triage.selectors import client_histories, thresholds_current
 from triage.tests.factories import FlagFactory, ReferralFactory
 from triage.tests.scenarios import current, log, new_client, ready, review
 
+
+@pytest.fixture
+def world(shared_world):  # type: ignore[no-untyped-def]
+    """Built once for this module (conftest's ``module_world``); each test's writes roll back."""
+    return shared_world
+
+
 pytestmark = pytest.mark.django_db
 
 FLAGS = "/api/v1/flags/"
