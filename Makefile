@@ -10,6 +10,10 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_NO_PROGRESS := 1
 # Playwright drives Debian's chromium (/usr/bin/chromium); it never downloads a browser.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+# Python writes its bytecode caches (a machine may set PYTHONDONTWRITEBYTECODE): without them
+# every process of the test run (pytest-xdist's workers, the Celery workers and gunicorns the
+# fault tests start) compiles every module it imports again, ~13 s of CPU each.
+unexport PYTHONDONTWRITEBYTECODE
 NPM ?= npm
 CHROMIUM := /usr/bin/chromium
 
@@ -57,16 +61,18 @@ run: $(VENV)/.installed-base node_modules/.installed
 	@$(PY) manage.py banner
 	@exec $(VENV)/bin/honcho -f Procfile.dev start
 
-## make test: install everything, lint, check migrations, run the suite on PostgreSQL + Redis.
+## make test: install everything, lint, check the layering and migrations, run the suite on PostgreSQL + Redis.
 test: $(VENV)/.installed-dev node_modules/.installed chromium check-services
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 	DJANGO_DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 fmt: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check --fix .

@@ -141,7 +141,10 @@ class MeSerializer(serializers.Serializer):
     username = serializers.CharField()
     first_name = serializers.CharField()
     last_name = serializers.CharField()
-    email = serializers.EmailField()
+    email = serializers.EmailField(
+        allow_blank=True,
+        help_text='An email address, or empty (`""`) when the person has none.',
+    )
     role = serializers.CharField(help_text="What this person does on the platform.")
 
 

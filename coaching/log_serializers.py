@@ -21,7 +21,7 @@ from coaching.models.logs import (
 )
 from coaching.reporting import PAIN_MAX, PAIN_MIN, PainLocation, PainQuality, Symptom, safety_for
 from coaching.selectors import loggable_prescriptions
-from coaching.serializers import TemplatePrescriptionSerializer
+from coaching.serializers import LoadKgField, TemplatePrescriptionSerializer
 from coaching.services import CheckInSpec, EntrySpec, SessionSpec, SetSpec
 from config.api import DateTimeField
 
@@ -47,10 +47,7 @@ def _symptoms() -> serializers.ListField:
 
 class SetInputSerializer(serializers.Serializer):
     reps = serializers.IntegerField(min_value=0, max_value=MAX_REPS)
-    load_kg = serializers.DecimalField(
-        max_digits=6, decimal_places=2, min_value=0, max_value=1000,
-        required=False, allow_null=True, default=None,
-    )  # fmt: skip
+    load_kg = LoadKgField(required=False, allow_null=True, default=None)
     rpe = serializers.IntegerField(
         min_value=1, max_value=10, required=False, allow_null=True, default=None,
         help_text="Rate of perceived exertion, 1 (very easy) to 10 (could not do one more).",
@@ -68,7 +65,12 @@ class EntryInputSerializer(serializers.Serializer):
     pain_quality = serializers.ChoiceField(
         choices=PainQuality.choices, required=False, allow_blank=True, default=""
     )
-    sets = SetInputSerializer(many=True, min_length=1, max_length=MAX_SETS_PER_ENTRY)
+    sets = SetInputSerializer(
+        many=True,
+        min_length=1,
+        max_length=MAX_SETS_PER_ENTRY,
+        help_text=f"1 to {MAX_SETS_PER_ENTRY} sets.",
+    )
 
 
 class SessionInputSerializer(serializers.Serializer):
@@ -79,7 +81,12 @@ class SessionInputSerializer(serializers.Serializer):
     pain_after = _pain("Pain just after the session, 0–10.")
     symptoms = _symptoms()
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-    entries = EntryInputSerializer(many=True, min_length=1, max_length=MAX_ENTRIES_PER_SESSION)
+    entries = EntryInputSerializer(
+        many=True,
+        min_length=1,
+        max_length=MAX_ENTRIES_PER_SESSION,
+        help_text=f"1 to {MAX_ENTRIES_PER_SESSION} exercises, each once.",
+    )
 
     def validate(self, attrs: dict[str, Any]) -> SessionSpec:
         ids = [entry["prescription"] for entry in attrs["entries"]]

@@ -30,14 +30,26 @@ TRAINER_PERMISSIONS: frozenset[str] = frozenset(
         "coaching.delete_templateprescription",
         "coaching.view_session",  # what clients log is read-only for trainers
         "coaching.view_checkin",
-        "triage.view_flag",  # their clients' flags …
-        "triage.change_flag",  # … and acting on them (apply, dismiss, resolve)
         *_CATALOGUE_READ,
     }
 )
 
 # On top of the trainers' group: see the practice's trainers.
 PRACTICE_ADMIN_PERMISSIONS: frozenset[str] = frozenset({"coaching.view_trainer"})
+
+# What the apps above coaching add to the groups (triage: the flags), from their ready().
+_GRANTED: dict[str, set[str]] = {TRAINERS_GROUP: set(), PRACTICE_ADMINS_GROUP: set()}
+
+
+def grant(group: str, permissions: frozenset[str]) -> None:
+    """Add an app's permissions to one of the groups (the app's migration grants them too)."""
+    _GRANTED[group] |= permissions
+
+
+def permissions_of(group: str) -> frozenset[str]:
+    """Exactly what the group holds: coaching's own and what other apps granted."""
+    own = TRAINER_PERMISSIONS if group == TRAINERS_GROUP else PRACTICE_ADMIN_PERMISSIONS
+    return own | _GRANTED[group]
 
 
 def ensure_groups() -> None:
@@ -46,10 +58,8 @@ def ensure_groups() -> None:
     from django.contrib.auth.models import Group, Permission
     from django.db.models import Q
 
-    for name, perms in (
-        (TRAINERS_GROUP, TRAINER_PERMISSIONS),
-        (PRACTICE_ADMINS_GROUP, PRACTICE_ADMIN_PERMISSIONS),
-    ):
+    for name in (TRAINERS_GROUP, PRACTICE_ADMINS_GROUP):
+        perms = permissions_of(name)
         wanted = Q(pk__in=[])
         for perm in perms:
             app_label, codename = perm.split(".")

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.contrib.auth import password_validation
 from django.contrib.auth.validators import UnicodeUsernameValidator
 from django.db.models import QuerySet
+from django.utils.functional import lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -56,6 +58,32 @@ class TemplateField(_VisibleRowField):
 
 # --- input ------------------------------------------------------------------------------------
 
+# A load's text: 0 to 1000 with at most two decimals (or empty: no load). OpenAPI 3.0 has no
+# minimum or maximum for a string, so the pattern says the range; it allows nothing the field
+# refuses (config/tests/test_schema_truth.py tries both ways).
+LOAD_KG_PATTERN = r"^(?:\d{1,3}(?:\.\d{0,2})?|\.\d{1,2}|1000(?:\.0{0,2})?)?$"
+
+
+@extend_schema_field({"type": "string", "format": "decimal", "pattern": LOAD_KG_PATTERN})
+class LoadKgField(serializers.DecimalField):
+    """A load in kilograms, 0 to 1000, to two decimals; as text or a JSON number."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("help_text", "Kilograms, 0 to 1000, at most two decimals.")
+        super().__init__(max_digits=6, decimal_places=2, min_value=0, max_value=1000, **kwargs)
+
+
+def _password_min_length() -> password_validation.MinimumLengthValidator | None:
+    """The ``MinimumLengthValidator`` of ``AUTH_PASSWORD_VALIDATORS``, which the service runs:
+    the field declares its length, so that the schema says it too."""
+    for validator in password_validation.get_default_password_validators():
+        if isinstance(validator, password_validation.MinimumLengthValidator):
+            return validator
+    return None
+
+
+_PASSWORD_MIN = _password_min_length()
+
 
 class ExerciseSlugField(serializers.SlugRelatedField):
     """The slug of a published exercise. A text with a NUL character in it is no slug (and
@@ -80,10 +108,7 @@ class PrescriptionInputSerializer(serializers.Serializer):
     reps_max = serializers.IntegerField(
         min_value=1, max_value=100, help_text="At least `reps_min`."
     )
-    load_kg = serializers.DecimalField(
-        max_digits=6, decimal_places=2, min_value=0, max_value=1000,
-        required=False, allow_null=True, default=None,
-    )  # fmt: skip
+    load_kg = LoadKgField(required=False, allow_null=True, default=None)
     tempo = serializers.CharField(
         max_length=20, required=False, allow_blank=True, default="",
         help_text="Seconds per phase, e.g. 2-1-2 (up, hold, down).",
@@ -109,7 +134,15 @@ class ClientCreateInputSerializer(serializers.Serializer):
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
     password = serializers.CharField(
-        max_length=128, write_only=True, trim_whitespace=False, style={"input_type": "password"}
+        min_length=_PASSWORD_MIN.min_length if _PASSWORD_MIN else None,
+        max_length=128,
+        write_only=True,
+        trim_whitespace=False,
+        style={"input_type": "password"},
+        # the service's own words for a short password (the other checks stay the service's)
+        error_messages={"min_length": lazy(_PASSWORD_MIN.get_error_message, str)()}
+        if _PASSWORD_MIN
+        else {},
     )
     trainer = TrainerField(
         required=False,
@@ -162,15 +195,27 @@ class TemplateCreateInputSerializer(serializers.Serializer):
     sessions_per_week = serializers.IntegerField(
         min_value=1, max_value=14, required=False, default=3
     )
-    prescriptions = PrescriptionInputSerializer(many=True)
+    prescriptions = PrescriptionInputSerializer(many=True, help_text="At least one.")
+
+    # refused by the service (``services.template_create``: "A template needs at least one
+    # exercise.", named ``prescriptions``, as in the admin); the list's own ``allow_empty=False``
+    # would answer at ``prescriptions.non_field_errors`` instead, so the schema alone says it
+    schema_constraints = {"prescriptions": {"minItems": 1}}
 
     def validate_prescriptions(self, value: list[dict[str, Any]]) -> list[PrescriptionSpec]:
         return _specs(value)
 
 
 class TemplateAssignInputSerializer(serializers.Serializer):
-    clients = ClientField(many=True, help_text="Ids of the clients to copy the template to.")
+    clients = ClientField(
+        many=True,
+        allow_empty=False,
+        error_messages={"empty": "Choose at least one client."},
+        help_text="Ids of the clients to copy the template to: at least one, each once.",
+    )
     starts_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+    schema_constraints = {"clients": {"uniqueItems": True}}  # ``validate_clients``
 
     def validate_clients(self, value: list[Client]) -> list[Client]:
         if len({client.pk for client in value}) != len(value):
@@ -216,7 +261,12 @@ class ClientSerializer(serializers.Serializer):
 
     id = serializers.IntegerField()
     username = serializers.CharField(source="user.username")
-    email = serializers.EmailField(source="user.email")
+    email = serializers.EmailField(
+        source="user.email",
+        allow_blank=True,
+        help_text="An email address, or empty: a client may have none (one added in the admin, "
+        "or anonymised).",
+    )
     first_name = serializers.CharField(source="user.first_name")
     last_name = serializers.CharField(source="user.last_name")
     notes = serializers.CharField()

@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
+from coaching import hooks
 from coaching.models import (
     CheckIn,
     Client,
@@ -49,7 +50,6 @@ from coaching.reporting import (
 from coaching.roles import PRACTICE_ADMINS_GROUP, TRAINERS_GROUP
 from coaching.selectors import Actor, clients_for, profile_of, templates_for, trainers_for
 from exercises.models import Exercise
-from triage.handover import request_review
 
 PRESCRIPTION_FIELDS = ("sets", "reps_min", "reps_max", "load_kg", "tempo", "hold_seconds", "notes")
 
@@ -685,7 +685,7 @@ def _log_once(
                 "pk"
             ).first()
             record = write(client, stored)
-            request_review(client_id=client.pk)
+            hooks.log_saved(client_id=client.pk)  # triage reviews it once this commits
     except IntegrityError:
         existing = _replay(model, client, key, digest)
         if existing is None:
@@ -863,11 +863,6 @@ def client_export(*, actor: Actor, client: Client) -> dict[str, Any]:
                 ],
             }
         )
-    flag_fields = (
-        "id", "rule", "kind", "urgency", "reason", "evidence", "status", "created_at",
-        "decided_at", "dismiss_reason", "referred_to", "clearance", "cleared_at",
-        "not_firing_since", "withdraw_reason",
-    )  # fmt: skip
     return {
         "exported_at": timezone.now(),
         "person": {
@@ -888,8 +883,8 @@ def client_export(*, actor: Actor, client: Client) -> dict[str, Any]:
             .order_by("date", "pk")
             .values("id", "date", "pain", "stiffness", "symptoms", "review_state", "created_at")
         ),
-        # the review's flags, through the relation (coaching does not import triage)
-        "flags": list(client.flags.order_by("created_at").values(*flag_fields)),  # type: ignore[attr-defined]
+        # what the apps above keep about the client (triage's flags), through their hooks
+        **{data.key: data.export(client) for data in hooks.client_data()},
         "devices": list(
             AuthToken.objects.filter(user=user).values("created", "expiry").order_by("created")
         ),
@@ -928,7 +923,8 @@ def client_erase(*, actor: Actor, client: Client, mode: str) -> dict[str, int]:
         removed["sessions"] = Session.objects.filter(client=client).count()
         removed["check_ins"] = CheckIn.objects.filter(client=client).count()
         removed["programs"] = client.programs.count()
-        removed["flags"] = client.flags.count()  # type: ignore[attr-defined]
+        for data in hooks.client_data():  # triage's flags: the client's row cascades to them
+            removed[data.key] = data.count(client)
         Session.objects.filter(client=client).delete()  # entries protect prescriptions: first
         user.delete()  # the client, programs, prescriptions, check-ins and flags cascade
         removed["people"] = 1

@@ -255,7 +255,56 @@ def __getattr__(name: str) -> Any:
         puts them. A nested list (``entries``) that is missing or null is ``required``/``null``
         at its own name, not under ``entries.non_field_errors``; a null item of it is ``null`` at
         its position (``entries.INDEX``); and a list's ``min_length``/``max_length`` are under
-        ``entries.non_field_errors``, where the library left them out."""
+        ``entries.non_field_errors``, where the library left them out.
+
+        And the constraints that DRF checks outside a field's validators, which drf-spectacular
+        reads from the validators only (see ``_insert_field_validators``), plus a serializer's
+        ``schema_constraints``: what a service refuses and no field can say (see
+        ``_map_basic_serializer``)."""
+
+        def _insert_field_validators(self, field: Any, schema: dict[str, Any]) -> None:
+            """drf-spectacular's, and:
+
+            - a list's ``min_length``, ``max_length`` and ``allow_empty=False`` (a nested
+              ``many=True`` serializer, a ``ListField``, a ``many=True`` related field) as
+              ``minItems``/``maxItems``: DRF checks them in ``to_internal_value``, not with
+              validators, so drf-spectacular left them out (``entries: []`` was schema-valid);
+            - a text that must not be blank, trimmed (``CharField``'s default), as a
+              ``pattern`` asking for one character that is not white space: ``"  "`` is
+              ``blank``, though ``minLength: 1`` allows it."""
+            super()._insert_field_validators(field, schema)
+            if schema.get("type") == "array" and isinstance(
+                field,
+                serializers.ListSerializer | serializers.ListField | serializers.ManyRelatedField,
+            ):
+                least = getattr(field, "min_length", None) or 0
+                if not getattr(field, "allow_empty", True):
+                    least = max(least, 1)
+                if least:
+                    schema["minItems"] = max(schema.get("minItems", 0), least)
+                most = getattr(field, "max_length", None)
+                if most is not None:
+                    schema["maxItems"] = min(schema.get("maxItems", most), most)
+            if (
+                isinstance(field, serializers.CharField)
+                and field.trim_whitespace
+                and not field.allow_blank
+                and schema.get("type") == "string"
+                and schema.get("minLength")  # a request: blank is refused on the way in only
+                and not {"pattern", "format", "enum"} & schema.keys()
+            ):
+                schema["pattern"] = r"\S"
+
+        def _map_basic_serializer(self, serializer: Any, direction: str) -> dict[str, Any]:
+            """drf-spectacular's, with the serializer's ``schema_constraints`` (``{field:
+            {keyword: value}}``) added to its fields: what a service or a cross-field check
+            refuses and the field cannot declare without answering differently."""
+            schema = super()._map_basic_serializer(serializer, direction)
+            properties = schema.get("properties", {})
+            for name, constraints in getattr(serializer, "schema_constraints", {}).items():
+                if name in properties:
+                    properties[name].update(constraints)
+            return schema
 
         def _pages_by_size(self) -> bool:
             paginator = self._get_paginator()

@@ -4,3 +4,18 @@ from django.apps import AppConfig
 class TriageConfig(AppConfig):
     name = "triage"
     verbose_name = "Triage"
+
+    def ready(self) -> None:
+        """Plug into coaching, which imports nothing of triage: a saved log asks for a review,
+        the client's data export and erase report include the flags, and the trainers' group
+        may see and act on flags."""
+        from coaching import hooks, roles
+        from triage import handover, selectors
+
+        hooks.on_log_saved(handover.request_review)
+        hooks.register_client_data(
+            hooks.ClientData(
+                key="flags", export=selectors.client_flags_export, count=selectors.client_flag_count
+            )
+        )
+        roles.grant(roles.TRAINERS_GROUP, selectors.FLAG_PERMISSIONS)

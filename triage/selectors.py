@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
@@ -13,7 +14,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from coaching.models import CheckIn, Entry, Prescription, Program, Session, Set
+from coaching.models import CheckIn, Client, Entry, Prescription, Program, Session, Set
 from coaching.selectors import Actor, clients_for
 from exercises.models import Exercise, Muscle, ProgressionEdge
 from triage.models import Flag, RuleSettings
@@ -235,8 +236,30 @@ def client_histories(
     return histories
 
 
-def client_history(client_id: int, *, now: datetime, thresholds: Thresholds) -> History:
-    return client_histories([client_id], now=now, thresholds=thresholds)[client_id]
+# --- what triage keeps about a client, for coaching's data rights (``coaching.hooks``) ---------
+
+FLAG_PERMISSIONS: frozenset[str] = frozenset(
+    {
+        "triage.view_flag",  # trainers see their clients' flags …
+        "triage.change_flag",  # … and act on them (apply, dismiss, resolve)
+    }
+)
+FLAG_EXPORT_FIELDS = (
+    "id", "rule", "kind", "urgency", "reason", "evidence", "status", "created_at", "decided_at",
+    "dismiss_reason", "referred_to", "clearance", "cleared_at", "not_firing_since",
+    "withdraw_reason",
+)  # fmt: skip
+
+
+def client_flags_export(client: Client) -> list[dict[str, Any]]:
+    """The client's flags for their data export, oldest first."""
+    return list(
+        Flag.objects.filter(client=client).order_by("created_at").values(*FLAG_EXPORT_FIELDS)
+    )
+
+
+def client_flag_count(client: Client) -> int:
+    return Flag.objects.filter(client=client).count()
 
 
 # --- flags, for trainers ----------------------------------------------------------------------

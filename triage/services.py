@@ -1,6 +1,6 @@
 """Writes of the triage app: keyword-only, typed, atomic.
 
-The coaching app hands new logs over through ``triage.handover.request_review``.
+Coaching announces new logs through its "log saved" hook, which ``triage.handover`` answers.
 
 ``review_clients`` is the review itself: it locks the clients' rows (two workers never review
 one client at once), claims their pending logs with a conditional update, evaluates the pure

@@ -1,0 +1,52 @@
+"""Where the apps above coaching plug into it. Coaching imports none of them (import-linter
+checks it in ``make test``); they register here from their ``AppConfig.ready()``, as
+``settings.EXERCISE_IN_USE_CHECKS`` lets coaching plug into the catalogue.
+
+- **log saved**: called inside the transaction that stored a session or a check-in pending
+  review (triage asks for a review once it commits).
+- **client data**: what another app keeps about a client, for the data export and the erase
+  report (triage's flags, which the client's row cascades to).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+LogSaved = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class ClientData:
+    """One kind of record another app keeps about a client: ``key`` names it in the export and
+    the erase report; ``export`` lists the client's records as plain dicts; ``count`` counts
+    them."""
+
+    key: str
+    export: Callable[[Any], list[dict[str, Any]]]
+    count: Callable[[Any], int]
+
+
+_log_saved: list[LogSaved] = []
+_client_data: dict[str, ClientData] = {}
+
+
+def on_log_saved(hook: LogSaved) -> None:
+    """Register ``hook(client_id)``; registering the same hook twice keeps one."""
+    if hook not in _log_saved:
+        _log_saved.append(hook)
+
+
+def log_saved(*, client_id: int) -> None:
+    """Announce a stored log of the client (in the saving transaction)."""
+    for hook in _log_saved:
+        hook(client_id)
+
+
+def register_client_data(provider: ClientData) -> None:
+    _client_data[provider.key] = provider
+
+
+def client_data() -> tuple[ClientData, ...]:
+    return tuple(_client_data.values())
