@@ -417,10 +417,6 @@ class ClientAdmin(ServiceAdmin):
             '<a href="{}?client={}">{}</a>', url, obj.pk, _nowrap(_date(timezone.localtime(when)))
         )
 
-    @admin.display(description="client since", ordering="created_at")
-    def created(self, obj: Client) -> object:
-        return obj.created_at.date()
-
     @admin.display(description="active program")
     def active_program_panel(self, obj: Client) -> str:
         assign_url = f"{reverse('admin:coaching_program_add')}?client={obj.pk}"

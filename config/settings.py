@@ -7,7 +7,6 @@ sets ``DATABASE_URL``, ``CELERY_BROKER_URL``, ``DJANGO_SECRET_KEY``, ``DJANGO_AL
 
 from __future__ import annotations
 
-import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -23,15 +22,12 @@ if (BASE_DIR / ".env").is_file():
 
 VAR_DIR = Path(env.str("DJANGO_VAR_DIR", default=str(BASE_DIR / "var")))
 
-# Under pytest (which sets PYTEST_VERSION) the suite runs on the real PostgreSQL and Redis of the
-# machine: TEST_DATABASE_URL and TEST_CELERY_BROKER_URL, defaulting to 127.0.0.1.
-TESTING = "PYTEST_VERSION" in os.environ
+# The test suite runs on ``config.settings_test``: these settings, on the machine's PostgreSQL
+# and Redis.
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
-if TESTING and not SECRET_KEY:
-    SECRET_KEY = "test-only-secret-key-" + "x" * 40
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
@@ -97,16 +93,9 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
-if TESTING:
-    DATABASES = {
-        "default": env.db_url(
-            "TEST_DATABASE_URL", default="postgres://postgres@127.0.0.1:5432/coaching"
-        )
-    }
-else:
-    DATABASES = {
-        "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
-    }
+DATABASES = {
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}"),
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # web, worker and beat share the file: WAL and immediate transactions avoid "locked" errors
@@ -176,7 +165,7 @@ STORAGES = {
             "DJANGO_STATICFILES_STORAGE",
             default=(
                 "django.contrib.staticfiles.storage.StaticFilesStorage"
-                if DEBUG or TESTING
+                if DEBUG
                 else "whitenoise.storage.CompressedManifestStaticFilesStorage"
             ),
         )
@@ -185,7 +174,7 @@ STORAGES = {
 
 # --- Security (production values are the defaults whenever DEBUG is off) ----------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not (DEBUG or TESTING))
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^health/$"]
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=0 if DEBUG else 31_536_000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
@@ -274,28 +263,22 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Celery ---------------------------------------------------------------------------------
-# pytest-xdist's workers (gw0, gw1, …) each get a Redis database of their own, as they get
-# PostgreSQL databases of their own from pytest-django: a worker's queue is its own
-_XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
-_TEST_BROKER_DB = 15 - (int(_XDIST_WORKER[2:]) if _XDIST_WORKER[2:].isdigit() else 0)
-CELERY_BROKER_URL = (
-    env.str("TEST_CELERY_BROKER_URL", default=f"redis://127.0.0.1:6379/{_TEST_BROKER_DB}")
-    if TESTING
-    else env.str("CELERY_BROKER_URL", default="filesystem://")
-)
-CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    _queue_dir = VAR_DIR / "celery-broker"
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(_queue_dir / "queue"),
-        "data_folder_out": str(_queue_dir / "queue"),
-        "processed_folder": str(_queue_dir / "processed"),
-        "control_folder": str(_queue_dir / "control"),  # kombu's default is ./control
-        "store_processed": False,
-    }
-else:
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+
+
+def broker_transport_options(url: str) -> dict[str, object]:
+    """The filesystem broker's folders under ``var/``, or Redis's timeouts."""
+    if url.startswith("filesystem://"):
+        queue_dir = VAR_DIR / "celery-broker"
+        return {
+            "data_folder_in": str(queue_dir / "queue"),
+            "data_folder_out": str(queue_dir / "queue"),
+            "processed_folder": str(queue_dir / "processed"),
+            "control_folder": str(queue_dir / "control"),  # kombu's default is ./control
+            "store_processed": False,
+        }
     # Redis redelivers an unacknowledged task after this; no countdown may exceed it.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
+    return {
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
         # A web request that enqueues a review must not hang when Redis is down: give up
         # within about a second (the log is already saved, pending; the sweeper catches up).
@@ -306,6 +289,9 @@ else:
         "socket_connect_timeout": 1,
         "socket_timeout": 5,
     }
+
+
+CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(CELERY_BROKER_URL)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_RESULT_BACKEND = None
@@ -349,10 +335,6 @@ HEARTBEAT_STALE_AFTER = timedelta(minutes=5)
 # --- Triage ---------------------------------------------------------------------------------
 TRIAGE_SWEEP_AFTER_SECONDS = env.int("TRIAGE_SWEEP_AFTER_SECONDS", default=60)
 TRIAGE_NIGHTLY_BATCH = env.int("TRIAGE_NIGHTLY_BATCH", default=200)
-# Fault injection for the reliability tests: seconds a review pauses after claiming its logs
-# (inside its transaction), so that a test can kill the worker in the middle. Never set it in
-# production.
-TRIAGE_FAULT_REVIEW_PAUSE = env.float("TRIAGE_FAULT_REVIEW_PAUSE", default=0.0)
 # where links in emails point (the admin's flag pages)
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 

@@ -11,7 +11,6 @@ rolls the transaction back and the redelivered task does the whole review once."
 from __future__ import annotations
 
 import logging
-import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -20,7 +19,6 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -65,12 +63,6 @@ class ReviewResult:
     refreshed: int  # open flags whose evidence was refreshed
     withdrawn: list[int] = field(default_factory=list)  # progressions and adherence flags
     stopped: int = 0  # open referrals and regressions whose rule stopped firing
-
-
-def review_claim(*, client_id: int, now: datetime | None = None) -> tuple[int, int]:
-    """Claim one client's pending sessions and check-ins (a conditional update). Returns how
-    many of each this call claimed."""
-    return _claim([client_id], now or timezone.now())
 
 
 def _claim(client_ids: Sequence[int], now: datetime) -> tuple[int, int]:
@@ -119,8 +111,6 @@ def review_clients(
     if not ids:
         return ReviewResult(0, 0, [], 0)
     sessions, check_ins = _claim(ids, now)
-    if settings.TRIAGE_FAULT_REVIEW_PAUSE:  # the reliability tests kill a worker here
-        time.sleep(settings.TRIAGE_FAULT_REVIEW_PAUSE)
     histories = client_histories(ids, now=now, thresholds=th)
     findings = {pk: evaluate(histories[pk], th, now) for pk in ids}
     done = _reconcile(findings, histories, th, now)

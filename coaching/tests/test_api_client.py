@@ -20,7 +20,7 @@ from coaching.models import CheckIn, Entry, Prescription, Program, ReviewState, 
 from coaching.reporting import EMERGENCY_SYMPTOMS, URGENT_SYMPTOMS, Symptom
 from coaching.services import prescription_replace
 from coaching.tests.factories import ProgramFactory, log_session, session_body
-from coaching.tests.test_api_trainer import api
+from coaching.tests.helpers import api
 from exercises.tests.factories import ExerciseFactory
 
 pytestmark = pytest.mark.django_db
@@ -483,12 +483,12 @@ def test_since_returns_the_rows_changed_after_a_time(world):
 
 def test_a_review_shows_up_in_since(world):
     """The review changes ``review_state``: a device syncing with ``?since=`` sees it."""
-    from triage.services import review_claim
+    from triage.services import review_clients
 
     client = api(world.client_a.user)
     mark = timezone.now()
 
-    review_claim(client_id=world.client_a.pk)
+    review_clients(client_ids=[world.client_a.pk])
 
     rows = client.get(SESSIONS, {"since": mark.isoformat()}).json()["results"]
     assert [(r["id"], r["review_state"]) for r in rows] == [(world.session_a.pk, "reviewed")]

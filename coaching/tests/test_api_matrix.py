@@ -25,7 +25,7 @@ from rest_framework.test import APIClient
 
 from coaching.models import Client, Program, ProgramTemplate
 from coaching.tests.factories import session_body
-from coaching.tests.test_api_trainer import NEW_PASSWORD, api, state
+from coaching.tests.helpers import NEW_PASSWORD, api, state
 
 
 @pytest.fixture

@@ -13,24 +13,18 @@ import yaml
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from coaching.models import (
-    CheckIn,
     Client,
-    Entry,
     Prescription,
     Program,
     ProgramTemplate,
-    Session,
-    Set,
-    TemplatePrescription,
     Trainer,
     User,
 )
 from coaching.tests.factories import ClientFactory, ProgramFactory
+from coaching.tests.helpers import NEW_PASSWORD, api, fresh, state
 from exercises.tests.factories import ExerciseFactory
-from triage.models import Flag, FlagEvent
 
 
 @pytest.fixture
@@ -44,43 +38,6 @@ pytestmark = pytest.mark.django_db
 CLIENTS = "/api/v1/clients/"
 PROGRAMS = "/api/v1/programs/"
 TEMPLATES = "/api/v1/templates/"
-NEW_PASSWORD = "Quads-and-Glutes-2031"
-
-
-def api(user: User | None) -> APIClient:
-    client = APIClient()
-    if user is not None:
-        client.force_authenticate(user)
-    return client
-
-
-def fresh(user: User) -> User:
-    """The user as a new request loads it: nothing cached on the object (the profile is)."""
-    return User.objects.get(pk=user.pk)
-
-
-def state() -> dict[str, Any]:
-    """Everything these endpoints can write, to show that a refused request wrote nothing."""
-    return {
-        "users": list(User.objects.order_by("pk").values_list("pk", "username", "email")),
-        "clients": list(
-            Client.objects.order_by("pk").values_list("pk", "trainer_id", "notes", "updated_at")
-        ),
-        "programs": list(
-            Program.objects.order_by("pk").values_list("pk", "status", "ended_on", "updated_at")
-        ),
-        "prescriptions": list(
-            Prescription.objects.order_by("pk").values_list("pk", "program_id", "ended_at")
-        ),
-        "templates": list(ProgramTemplate.objects.order_by("pk").values_list("pk", "name")),
-        "template_prescriptions": TemplatePrescription.objects.count(),
-        "sessions": list(Session.objects.order_by("pk").values_list("pk", "updated_at")),
-        "entries": Entry.objects.count(),
-        "sets": Set.objects.count(),
-        "check_ins": list(CheckIn.objects.order_by("pk").values_list("pk", "updated_at")),
-        "flags": list(Flag.objects.order_by("pk").values_list("pk", "status", "updated_at")),
-        "flag_events": FlagEvent.objects.count(),
-    }
 
 
 def rx(exercise: str = "glute-bridge", **changes: Any) -> dict[str, Any]:

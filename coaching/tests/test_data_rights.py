@@ -19,7 +19,7 @@ from knox.models import AuthToken
 from coaching.models import CheckIn, Client, Entry, Prescription, Program, Session, Set, User
 from coaching.services import client_erase, client_export
 from coaching.tests.factories import log_session
-from coaching.tests.test_api_trainer import api
+from coaching.tests.helpers import api
 from triage.models import Flag, FlagEvent
 
 

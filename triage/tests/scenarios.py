@@ -14,7 +14,7 @@ from coaching.models import Client, Prescription, Program
 from coaching.services import CheckInSpec, EntrySpec, SessionSpec, SetSpec, check_in_log
 from coaching.services import session_log as service_session_log
 from coaching.tests.factories import ClientFactory, ProgramFactory
-from coaching.tests.test_api_trainer import api
+from coaching.tests.helpers import api
 from exercises.tests.factories import ExerciseFactory
 from triage import services
 from triage.models import Flag

@@ -7,17 +7,9 @@ import time
 import pytest
 from django.db import transaction
 
+from coaching.tests.helpers import wait_for
 from triage.models import WorkerHeartbeat
 from triage.tasks import record_heartbeat
-
-
-def wait_for(predicate, timeout: float = 15.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.mark.django_db(transaction=True)

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from coaching.tests.test_api_trainer import api
+from coaching.tests.helpers import api
 from triage import services
 from triage.models import Flag
 from triage.notifications import send_digests

@@ -38,11 +38,10 @@ from knox.models import AuthToken
 
 from coaching.models import Entry, ReviewState, Session, Set
 from coaching.tests.factories import ClientFactory, ProgramFactory, log_session, session_body
-from coaching.tests.test_api_trainer import api
+from coaching.tests.helpers import api, wait_for
 from exercises.tests.factories import ExerciseFactory
 from triage.models import Flag
 from triage.services import review_clients
-from triage.tests.test_celery_wiring import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS = shutil.which("redis-server") or "/usr/bin/redis-server"
@@ -133,7 +132,7 @@ def test_two_workers_reviewing_one_client_at_once_open_one_flag():
 @pytest.mark.django_db(transaction=True)
 def test_two_worker_processes_reviewing_one_client_at_once_open_one_flag(tmp_path):
     """Two real worker processes each take a review of the same client; each review pauses 2 s
-    inside its transaction (``TRIAGE_FAULT_REVIEW_PAUSE``), so they overlap: the second waits
+    inside its transaction (``TRIAGE_FAULT_REVIEW_PAUSE``, ``faulty_celery``), so they overlap: the second waits
     for the first's row lock, then finds the flags already open."""
     from config.celery import app
     from triage import tasks
@@ -159,7 +158,7 @@ def test_two_worker_processes_reviewing_one_client_at_once_open_one_flag(tmp_pat
                 "-m",
                 "celery",
                 "-A",
-                "config",
+                "triage.tests.faulty_celery",
                 "worker",
                 "--pool=solo",
                 "--loglevel=INFO",

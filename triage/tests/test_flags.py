@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from coaching.models import Prescription
 from coaching.tests.factories import log_check_in, log_session
-from coaching.tests.test_api_trainer import api
+from coaching.tests.helpers import api
 from exercises.models import ProgressionEdge
 from exercises.tests.factories import ExerciseFactory
 from triage import services

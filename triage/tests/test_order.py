@@ -40,7 +40,7 @@ from triage.rules import (
     session_key,
     withdrawal_reason,
 )
-from triage.tests.test_rules import histories
+from triage.tests.strategies import histories
 
 TH = Thresholds()
 # the rules that are not monotone in the logs, switched off: weekly means (RG-WEEKLY,

@@ -22,10 +22,9 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from coaching.models import ReviewState, Session
 from coaching.tests.factories import ClientFactory, ProgramFactory, log_session, session_body
-from coaching.tests.test_api_trainer import api
+from coaching.tests.helpers import api, wait_for
 from triage import tasks
 from triage.models import Flag
-from triage.tests.test_celery_wiring import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -120,7 +119,7 @@ def test_the_nightly_review_fans_out_in_batches(celery_worker, settings):
 @pytest.fixture
 def worker_process(transactional_db: object) -> Iterator[subprocess.Popen]:
     """A real Celery worker in its own process (prefork, one child) on this test's database and
-    broker, whose reviews pause 4 s after claiming their logs (``TRIAGE_FAULT_REVIEW_PAUSE``)."""
+    broker, whose reviews pause 4 s after claiming their logs (``TRIAGE_FAULT_REVIEW_PAUSE``, ``faulty_celery``)."""
     db = connection.settings_dict
     url = f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
     from config.celery import app
@@ -135,7 +134,7 @@ def worker_process(transactional_db: object) -> Iterator[subprocess.Popen]:
     (ROOT / "var").mkdir(exist_ok=True)  # a fresh clone has none
     log = open(ROOT / "var" / f"test-worker-{os.getpid()}.log", "w+")  # noqa: SIM115
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=prefork",
+        [sys.executable, "-m", "celery", "-A", "triage.tests.faulty_celery", "worker", "--pool=prefork",
          "--concurrency=1", "--loglevel=INFO", "--without-mingle", "--without-gossip",
          f"--hostname=killtest-{uuid.uuid4().hex[:8]}@%h"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,

@@ -10,7 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
-from coaching.tests.test_api_trainer import api
+from coaching.tests.helpers import api, wait_for
 from triage import services, tasks
 from triage.models import Flag, WorkerHeartbeat
 from triage.tests.scenarios import (
@@ -22,7 +22,6 @@ from triage.tests.scenarios import (
     post_session,
     rules_open,
 )
-from triage.tests.test_celery_wiring import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

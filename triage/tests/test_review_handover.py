@@ -11,8 +11,8 @@ from django.db import transaction
 
 from coaching.models import CheckIn, ReviewState, Session
 from coaching.tests.factories import ClientFactory, ProgramFactory, log_check_in, log_session
-from triage.services import review_claim
-from triage.tests.test_celery_wiring import wait_for
+from coaching.tests.helpers import wait_for
+from triage.services import review_clients
 
 
 @pytest.fixture
@@ -78,5 +78,11 @@ def test_a_review_claims_pending_rows_once(client_with_program):
         log_session(client_with_program)
         log_check_in(client_with_program)
 
-    assert review_claim(client_id=client_with_program.pk) == (2, 1)
-    assert review_claim(client_id=client_with_program.pk) == (0, 0)
+    assert review_clients(client_ids=[client_with_program.pk]).claimed == 3
+    assert set(client_with_program.sessions.values_list("review_state", flat=True)) == {
+        ReviewState.REVIEWED
+    }
+    assert set(client_with_program.check_ins.values_list("review_state", flat=True)) == {
+        ReviewState.REVIEWED
+    }
+    assert review_clients(client_ids=[client_with_program.pk]).claimed == 0
