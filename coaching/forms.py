@@ -11,6 +11,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from coaching import limits
 from coaching.models import Client, Program, ProgramTemplate
 from coaching.services import PrescriptionSpec
 from exercises.models import Exercise
@@ -109,8 +110,8 @@ class PrescriptionForm(forms.ModelForm):
 
     def clean_load_kg(self) -> Any:
         load = self.cleaned_data.get("load_kg")
-        if load is not None and not 0 <= load <= 1000:
-            raise ValidationError("Between 0 and 1000 kg.")
+        if load is not None and load not in limits.LOAD_KG:
+            raise ValidationError(limits.LOAD_KG.message)
         return load
 
     def clean(self) -> dict[str, Any]:
@@ -219,8 +220,8 @@ class ProgramAddForm(forms.ModelForm):
         if not data.get("name") and not data.get("template") and "name" not in self.errors:
             self.add_error("name", "Name the program, or choose a template.")
         sessions = data.get("sessions_per_week")
-        if sessions is not None and not 1 <= sessions <= 14:
-            self.add_error("sessions_per_week", "Between 1 and 14 sessions a week.")
+        if sessions is not None and sessions not in limits.SESSIONS_PER_WEEK:
+            self.add_error("sessions_per_week", limits.SESSIONS_PER_WEEK.message)
         return data
 
 
@@ -232,8 +233,8 @@ class ProgramTemplateForm(forms.ModelForm):
 
     def clean_sessions_per_week(self) -> int:
         sessions = self.cleaned_data["sessions_per_week"]
-        if not 1 <= sessions <= 14:
-            raise ValidationError("Between 1 and 14 sessions a week.")
+        if sessions not in limits.SESSIONS_PER_WEEK:
+            raise ValidationError(limits.SESSIONS_PER_WEEK.message)
         return sessions
 
 

@@ -12,13 +12,9 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from coaching import limits
 from coaching.models import CheckIn, ReviewState, Session
-from coaching.models.logs import (
-    MAX_ENTRIES_PER_SESSION,
-    MAX_REPS,
-    MAX_SETS_PER_ENTRY,
-    MAX_SYMPTOMS,
-)
+from coaching.models.logs import MAX_SYMPTOMS
 from coaching.reporting import PAIN_MAX, PAIN_MIN, PainLocation, PainQuality, Symptom, safety_for
 from coaching.selectors import loggable_prescriptions
 from coaching.serializers import LoadKgField, TemplatePrescriptionSerializer
@@ -46,7 +42,7 @@ def _symptoms() -> serializers.ListField:
 
 
 class SetInputSerializer(serializers.Serializer):
-    reps = serializers.IntegerField(min_value=0, max_value=MAX_REPS)
+    reps = serializers.IntegerField(min_value=0, max_value=limits.REPS.high)
     load_kg = LoadKgField(required=False, allow_null=True, default=None)
     rpe = serializers.IntegerField(
         min_value=1, max_value=10, required=False, allow_null=True, default=None,
@@ -68,8 +64,8 @@ class EntryInputSerializer(serializers.Serializer):
     sets = SetInputSerializer(
         many=True,
         min_length=1,
-        max_length=MAX_SETS_PER_ENTRY,
-        help_text=f"1 to {MAX_SETS_PER_ENTRY} sets.",
+        max_length=limits.SETS_PER_ENTRY.high,
+        help_text=f"1 to {limits.SETS_PER_ENTRY.high} sets.",
     )
 
 
@@ -84,8 +80,8 @@ class SessionInputSerializer(serializers.Serializer):
     entries = EntryInputSerializer(
         many=True,
         min_length=1,
-        max_length=MAX_ENTRIES_PER_SESSION,
-        help_text=f"1 to {MAX_ENTRIES_PER_SESSION} exercises, each once.",
+        max_length=limits.ENTRIES_PER_SESSION.high,
+        help_text=f"1 to {limits.ENTRIES_PER_SESSION.high} exercises, each once.",
     )
 
     def validate(self, attrs: dict[str, Any]) -> SessionSpec:

@@ -22,8 +22,8 @@ from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.utils import timezone
 
+from coaching import limits
 from coaching.models import Prescription, Program
-from coaching.models.logs import MAX_ENTRIES_PER_SESSION, MAX_REPS, MAX_SETS_PER_ENTRY
 from coaching.reporting import PAIN_MAX, PAIN_MIN, PainLocation, PainQuality, Symptom
 from coaching.selectors import Actor, loggable_prescriptions
 from coaching.services import CheckInSpec, EntrySpec, SessionSpec, SetSpec
@@ -115,26 +115,23 @@ class SetForm(forms.Form):
         label="Reps",
         required=False,
         min_value=0,
-        max_value=MAX_REPS,
+        max_value=limits.REPS.high,
         widget=_number(min="0"),
         error_messages={
             "min_value": "Reps cannot be negative.",
-            "max_value": f"Reps are between 0 and {MAX_REPS}.",
+            "max_value": limits.REPS.message,
             "invalid": "Enter the number of reps.",
         },
     )
     load_kg = forms.DecimalField(
         label="kg",
         required=False,
-        min_value=0,
-        max_value=1000,
+        min_value=limits.LOAD_KG.low,
+        max_value=limits.LOAD_KG.high,
         max_digits=6,
         decimal_places=2,
         widget=forms.NumberInput(attrs={"inputmode": "decimal", "step": "any", "min": "0"}),
-        error_messages={
-            "min_value": "Load is between 0 and 1000 kg.",
-            "max_value": "Load is between 0 and 1000 kg.",
-        },
+        error_messages={"min_value": limits.LOAD_KG.message, "max_value": limits.LOAD_KG.message},
     )
     rpe = forms.IntegerField(
         label="Effort",
@@ -152,8 +149,8 @@ class SetForm(forms.Form):
 SetFormSet = forms.formset_factory(
     SetForm,
     extra=0,
-    max_num=MAX_SETS_PER_ENTRY,
-    absolute_max=MAX_SETS_PER_ENTRY,
+    max_num=limits.SETS_PER_ENTRY.high,
+    absolute_max=limits.SETS_PER_ENTRY.high,
     validate_max=True,
 )
 
@@ -251,8 +248,8 @@ EntryFormSet = forms.formset_factory(
     EntryForm,
     formset=BaseEntryFormSet,
     extra=0,
-    max_num=MAX_ENTRIES_PER_SESSION,
-    absolute_max=MAX_ENTRIES_PER_SESSION,
+    max_num=limits.ENTRIES_PER_SESSION.high,
+    absolute_max=limits.ENTRIES_PER_SESSION.high,
     validate_max=True,
 )
 
@@ -267,7 +264,7 @@ class ErrorLink:
 
 def _posted_ids(data: Mapping[str, Any], prefix: str) -> list[int | None]:
     try:
-        total = min(int(data.get(f"{prefix}-TOTAL_FORMS", 0)), MAX_ENTRIES_PER_SESSION)
+        total = min(int(data.get(f"{prefix}-TOTAL_FORMS", 0)), limits.ENTRIES_PER_SESSION.high)
     except (TypeError, ValueError):
         return []
     ids: list[int | None] = []

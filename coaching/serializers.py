@@ -18,6 +18,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from coaching import limits
 from coaching.models import Client, Program, ProgramTemplate, Trainer
 from coaching.selectors import Actor, clients_for, templates_for, trainers_for
 from coaching.services import PrescriptionSpec
@@ -70,7 +71,13 @@ class LoadKgField(serializers.DecimalField):
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("help_text", "Kilograms, 0 to 1000, at most two decimals.")
-        super().__init__(max_digits=6, decimal_places=2, min_value=0, max_value=1000, **kwargs)
+        super().__init__(
+            max_digits=6,
+            decimal_places=2,
+            min_value=limits.LOAD_KG.low,
+            max_value=limits.LOAD_KG.high,
+            **kwargs,
+        )
 
 
 def _password_min_length() -> password_validation.MinimumLengthValidator | None:
@@ -180,7 +187,11 @@ class ProgramCreateInputSerializer(serializers.Serializer):
     )
     starts_on = serializers.DateField(required=False, allow_null=True, default=None)
     sessions_per_week = serializers.IntegerField(
-        min_value=1, max_value=14, required=False, allow_null=True, default=None
+        min_value=limits.SESSIONS_PER_WEEK.low,
+        max_value=limits.SESSIONS_PER_WEEK.high,
+        required=False,
+        allow_null=True,
+        default=None,
     )
     prescriptions = PrescriptionInputSerializer(many=True, required=False)
     template = TemplateField(required=False, allow_null=True, default=None)
@@ -193,7 +204,10 @@ class TemplateCreateInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     sessions_per_week = serializers.IntegerField(
-        min_value=1, max_value=14, required=False, default=3
+        min_value=limits.SESSIONS_PER_WEEK.low,
+        max_value=limits.SESSIONS_PER_WEEK.high,
+        required=False,
+        default=3,
     )
     prescriptions = PrescriptionInputSerializer(many=True, help_text="At least one.")
 

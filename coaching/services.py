@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max, QuerySet
 from django.utils import timezone
 
-from coaching import hooks
+from coaching import hooks, limits
 from coaching.models import (
     CheckIn,
     Client,
@@ -37,7 +37,6 @@ from coaching.models import (
     Trainer,
     User,
 )
-from coaching.models.logs import MAX_ENTRIES_PER_SESSION, MAX_REPS, MAX_SETS_PER_ENTRY
 from coaching.reporting import (
     PAIN_MAX,
     PAIN_MIN,
@@ -98,8 +97,8 @@ def _check_prescriptions(specs: Sequence[PrescriptionSpec], field: str = "prescr
 
 
 def _check_sessions_per_week(sessions_per_week: int) -> None:
-    if not 1 <= sessions_per_week <= 14:
-        raise ValidationError({"sessions_per_week": "Between 1 and 14 sessions a week."})
+    if sessions_per_week not in limits.SESSIONS_PER_WEEK:
+        raise ValidationError({"sessions_per_week": limits.SESSIONS_PER_WEEK.message})
 
 
 # --- people ---------------------------------------------------------------------------------
@@ -581,8 +580,8 @@ def _check_session(client: Client, spec: SessionSpec, now: datetime) -> Program:
     _check_pain(errors, "pain_before", spec.pain_before)
     _check_pain(errors, "pain_after", spec.pain_after)
     _check_symptoms(errors, spec.symptoms)
-    if not 1 <= len(spec.entries) <= MAX_ENTRIES_PER_SESSION:
-        errors["entries"] = [f"Log between 1 and {MAX_ENTRIES_PER_SESSION} exercises."]
+    if len(spec.entries) not in limits.ENTRIES_PER_SESSION:
+        errors["entries"] = [limits.ENTRIES_PER_SESSION.message]
     programs: set[int] = set()
     seen: set[int] = set()
     for i, entry in enumerate(spec.entries):
@@ -607,15 +606,15 @@ def _check_session(client: Client, spec: SessionSpec, now: datetime) -> Program:
             errors[f"{prefix}.pain_location"] = ["Unknown pain location."]
         if entry.pain_quality not in ("", *PainQuality.values):
             errors[f"{prefix}.pain_quality"] = ["Unknown pain quality."]
-        if not 1 <= len(entry.sets) <= MAX_SETS_PER_ENTRY:
-            errors[f"{prefix}.sets"] = [f"Log between 1 and {MAX_SETS_PER_ENTRY} sets."]
+        if len(entry.sets) not in limits.SETS_PER_ENTRY:
+            errors[f"{prefix}.sets"] = [limits.SETS_PER_ENTRY.message]
         for j, s in enumerate(entry.sets):
-            if not 0 <= s.reps <= MAX_REPS:
-                errors[f"{prefix}.sets.{j}.reps"] = [f"Reps are between 0 and {MAX_REPS}."]
+            if s.reps not in limits.REPS:
+                errors[f"{prefix}.sets.{j}.reps"] = [limits.REPS.message]
             if s.rpe is not None and not 1 <= s.rpe <= 10:
                 errors[f"{prefix}.sets.{j}.rpe"] = ["RPE is rated from 1 to 10."]
-            if s.load_kg is not None and not 0 <= s.load_kg <= 1000:
-                errors[f"{prefix}.sets.{j}.load_kg"] = ["Load is between 0 and 1000 kg."]
+            if s.load_kg is not None and s.load_kg not in limits.LOAD_KG:
+                errors[f"{prefix}.sets.{j}.load_kg"] = [limits.LOAD_KG.message]
     if len(programs) > 1 and not errors:
         errors["entries"] = ["All exercises of a session come from one program."]
     if errors:

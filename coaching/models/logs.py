@@ -7,13 +7,11 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 
+from coaching import limits
 from coaching.models.people import Client
 from coaching.models.programs import Prescription, Program
 from coaching.reporting import PAIN_MAX, PAIN_MIN, PainLocation, PainQuality
 
-MAX_ENTRIES_PER_SESSION = 30
-MAX_SETS_PER_ENTRY = 20
-MAX_REPS = 1000
 MAX_SYMPTOMS = 12
 
 
@@ -122,14 +120,16 @@ class Set(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["entry", "number"], name="set_number_unique"),
             models.CheckConstraint(
-                condition=Q(number__gte=1, number__lte=MAX_SETS_PER_ENTRY),
+                condition=Q(number__gte=1, number__lte=limits.SETS_PER_ENTRY.high),
                 name="set_number_1_20",
             ),
             models.CheckConstraint(
-                condition=Q(reps__gte=0, reps__lte=MAX_REPS), name="set_reps_0_1000"
+                condition=Q(reps__gte=limits.REPS.low, reps__lte=limits.REPS.high),
+                name="set_reps_0_1000",
             ),
             models.CheckConstraint(
-                condition=Q(load_kg__isnull=True) | Q(load_kg__gte=0, load_kg__lte=1000),
+                condition=Q(load_kg__isnull=True)
+                | Q(load_kg__gte=limits.LOAD_KG.low, load_kg__lte=limits.LOAD_KG.high),
                 name="set_load_0_1000",
             ),
             models.CheckConstraint(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import F, Q
 
+from coaching import limits
 from coaching.models.people import Client, Practice, Trainer
 from exercises.models import Exercise
 
@@ -36,7 +37,8 @@ class PrescriptionFields(models.Model):
                 name=f"{prefix}_reps_range",
             ),
             models.CheckConstraint(
-                condition=Q(load_kg__isnull=True) | Q(load_kg__gte=0, load_kg__lte=1000),
+                condition=Q(load_kg__isnull=True)
+                | Q(load_kg__gte=limits.LOAD_KG.low, load_kg__lte=limits.LOAD_KG.high),
                 name=f"{prefix}_load_0_1000",
             ),
             models.CheckConstraint(
@@ -80,7 +82,10 @@ class ProgramTemplate(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["practice", "name"], name="template_name_per_practice"),
             models.CheckConstraint(
-                condition=Q(sessions_per_week__gte=1, sessions_per_week__lte=14),
+                condition=Q(
+                    sessions_per_week__gte=limits.SESSIONS_PER_WEEK.low,
+                    sessions_per_week__lte=limits.SESSIONS_PER_WEEK.high,
+                ),
                 name="template_sessions_1_14",
             ),
         ]
@@ -133,7 +138,10 @@ class Program(models.Model):
                 name="one_active_program_per_client",
             ),
             models.CheckConstraint(
-                condition=Q(sessions_per_week__gte=1, sessions_per_week__lte=14),
+                condition=Q(
+                    sessions_per_week__gte=limits.SESSIONS_PER_WEEK.low,
+                    sessions_per_week__lte=limits.SESSIONS_PER_WEEK.high,
+                ),
                 name="program_sessions_1_14",
             ),
         ]

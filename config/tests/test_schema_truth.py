@@ -29,7 +29,7 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework import serializers
 from rest_framework.test import APIClient
 
-from coaching.models.logs import MAX_ENTRIES_PER_SESSION, MAX_SETS_PER_ENTRY
+from coaching import limits
 from coaching.serializers import LOAD_KG_PATTERN, LoadKgField
 
 
@@ -82,13 +82,13 @@ def test_me_without_an_email_answers_what_the_schema_allows(components):
 def test_a_session_names_1_to_30_entries(components):
     entries = prop(components, "SessionInputRequest", "entries")
     assert entries["minItems"] == 1
-    assert entries["maxItems"] == MAX_ENTRIES_PER_SESSION == 30
+    assert entries["maxItems"] == limits.ENTRIES_PER_SESSION.high == 30
 
 
 def test_an_entry_has_1_to_20_sets(components):
     sets = prop(components, "EntryInputRequest", "sets")
     assert sets["minItems"] == 1
-    assert sets["maxItems"] == MAX_SETS_PER_ENTRY == 20
+    assert sets["maxItems"] == limits.SETS_PER_ENTRY.high == 20
 
 
 def test_a_template_has_at_least_one_prescription(components):
