@@ -179,7 +179,7 @@ class _ModuleWorld:
     world tests run and is rolled back after them (what Django's ``TestCase.setUpTestData`` does
     for a class). Each test's own transaction is a savepoint inside it."""
 
-    def __init__(self, blocker: Any) -> None:
+    def __init__(self, blocker: Any, extend: Any = None) -> None:
         from django.db import transaction
 
         self._blocker = blocker
@@ -187,7 +187,10 @@ class _ModuleWorld:
         self._atomic = transaction.atomic()
         self._atomic.__enter__()
         self.world = _build_world()
+        if extend is not None:
+            extend(self.world)
         self.open = True
+        self.extend = extend
 
     def close(self) -> None:
         from django.db import transaction
@@ -203,10 +206,12 @@ _open_module_world: list[_ModuleWorld] = []
 
 
 @pytest.fixture(scope="module")
-def module_world(django_db_setup, django_db_blocker) -> Iterator[_ModuleWorld]:  # type: ignore[no-untyped-def]
+def module_world(request, django_db_setup, django_db_blocker) -> Iterator[_ModuleWorld]:  # type: ignore[no-untyped-def]
     """A module opts in by defining ``world`` as ``shared_world``: for modules of hundreds of
-    tests reading the same world (the matrices, the admin); never for transactional tests."""
-    holder = _ModuleWorld(django_db_blocker)
+    tests reading the same world (the matrices, the admin); never for transactional tests. A
+    module's ``extend_world(world)``, if it has one, adds to the world once, in the same
+    transaction."""
+    holder = _ModuleWorld(django_db_blocker, getattr(request.module, "extend_world", None))
     _open_module_world.append(holder)
     yield holder
     holder.close()
@@ -221,7 +226,10 @@ def shared_world(module_world, db):  # type: ignore[no-untyped-def]
     import copy
 
     if not module_world.open:
-        return _build_world()
+        world = _build_world()
+        if module_world.extend is not None:
+            module_world.extend(world)
+        return world
     return copy.deepcopy(module_world.world)
 
 

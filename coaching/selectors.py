@@ -5,11 +5,12 @@ another trainer's clients anywhere — lists, detail pages, autocomplete, filter
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TypeVar
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, Model, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
 
 from coaching.models import (
@@ -28,6 +29,7 @@ from coaching.models import (
 from exercises.permissions import CATALOGUE_EDITORS_GROUP
 
 Actor = AbstractBaseUser | AnonymousUser
+M = TypeVar("M", bound=Model)
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,16 @@ class Profile:
         """The profile of a user whose ``trainer`` and ``client`` relations were selected."""
         trainer = related_or_none(user, "trainer")
         return cls(trainer=trainer, client=None if trainer else related_or_none(user, "client"))
+
+
+def one_or_404(rows: QuerySet[M], pk: object, what: str) -> M:
+    """The row of ``rows`` with this primary key, or a 404 "No such {what}." — also for a
+    malformed key, and for a row that exists but is not among ``rows`` (never a 403: we do not
+    say that it exists). Every ``*_get``/``*_detail`` selector answers through this."""
+    try:
+        return rows.get(pk=pk)
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
+        raise Http404(f"No such {what}.") from exc
 
 
 def profile_of(actor: Actor) -> Profile:
@@ -129,10 +141,7 @@ def clients_for(actor: Actor) -> QuerySet[Client]:
 
 def client_get(actor: Actor, pk: object) -> Client:
     """One client the actor may see, or 404 (never 403: we do not say that it exists)."""
-    try:
-        return clients_for(actor).get(pk=pk)
-    except (Client.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404("No such client.") from exc
+    return one_or_404(clients_for(actor), pk, "client")
 
 
 def client_list(actor: Actor) -> QuerySet[Client]:
@@ -155,10 +164,7 @@ def client_list(actor: Actor) -> QuerySet[Client]:
 
 def client_detail(actor: Actor, pk: object) -> Client:
     """One client as the list shows them (with their active program), or 404."""
-    try:
-        return client_list(actor).get(pk=pk)
-    except (Client.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404("No such client.") from exc
+    return one_or_404(client_list(actor), pk, "client")
 
 
 # --- programs and templates -----------------------------------------------------------------
@@ -183,14 +189,10 @@ def program_detail(actor: Actor, pk: object) -> Program:
         .select_related("exercise")
         .prefetch_related("exercise__cues")
     )
-    try:
-        return (
-            programs_for(actor)
-            .prefetch_related(Prefetch("prescriptions", queryset=current, to_attr="current"))
-            .get(pk=pk)
-        )
-    except (Program.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404("No such program.") from exc
+    rows = programs_for(actor).prefetch_related(
+        Prefetch("prescriptions", queryset=current, to_attr="current")
+    )
+    return one_or_404(rows, pk, "program")
 
 
 def active_program(client: Client, *, with_cues: bool = False) -> Program | None:
@@ -227,14 +229,8 @@ def template_detail(actor: Actor, pk: object) -> ProgramTemplate:
     prescriptions = TemplatePrescription.objects.select_related("exercise").prefetch_related(
         "exercise__cues"
     )
-    try:
-        return (
-            templates_for(actor)
-            .prefetch_related(Prefetch("prescriptions", queryset=prescriptions))
-            .get(pk=pk)
-        )
-    except (ProgramTemplate.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404("No such template.") from exc
+    rows = templates_for(actor).prefetch_related(Prefetch("prescriptions", queryset=prescriptions))
+    return one_or_404(rows, pk, "template")
 
 
 # --- the catalogue's question: is this exercise in use? ----------------------------------------
@@ -300,10 +296,7 @@ def sessions_for(actor: Actor) -> QuerySet[Session]:
 
 
 def session_get(actor: Actor, pk: object) -> Session:
-    try:
-        return sessions_for(actor).get(pk=pk)
-    except (Session.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404("No such session.") from exc
+    return one_or_404(sessions_for(actor), pk, "session")
 
 
 def check_ins_for(actor: Actor) -> QuerySet[CheckIn]:
@@ -311,10 +304,7 @@ def check_ins_for(actor: Actor) -> QuerySet[CheckIn]:
 
 
 def check_in_get(actor: Actor, pk: object) -> CheckIn:
-    try:
-        return check_ins_for(actor).get(pk=pk)
-    except (CheckIn.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404("No such check-in.") from exc
+    return one_or_404(check_ins_for(actor), pk, "check-in")
 
 
 def loggable_prescriptions(actor: Actor) -> QuerySet[Prescription]:

@@ -11,11 +11,10 @@ from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.http import Http404
 from django.utils import timezone
 
 from coaching.models import CheckIn, Client, Entry, Prescription, Program, Session, Set
-from coaching.selectors import Actor, clients_for
+from coaching.selectors import Actor, clients_for, one_or_404
 from exercises.models import Exercise, Muscle, ProgressionEdge
 from triage.models import Flag, RuleSettings
 from triage.rules import (
@@ -274,7 +273,4 @@ def flags_for(actor: Actor) -> QuerySet[Flag]:
 
 
 def flag_get(actor: Actor, pk: object) -> Flag:
-    try:
-        return flags_for(actor).get(pk=pk)
-    except (Flag.DoesNotExist, ValueError, TypeError) as exc:
-        raise Http404("No such flag.") from exc
+    return one_or_404(flags_for(actor), pk, "flag")

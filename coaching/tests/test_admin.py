@@ -62,15 +62,19 @@ NAMES = {
 }
 
 
-@pytest.fixture
-def w(world: SimpleNamespace) -> SimpleNamespace:
-    """The shared world, with names that cannot turn up on a page by chance."""
+def extend_world(world: SimpleNamespace) -> None:
+    """The shared world, with names that cannot turn up on a page by chance (conftest's
+    ``module_world`` calls this once for the module)."""
     for attr, (first, last) in NAMES.items():
         user = getattr(world, attr).user
         user.first_name, user.last_name = first, last
         user.save(update_fields=["first_name", "last_name"])
     world.superuser = UserFactory(username="root", is_staff=True, is_superuser=True)
     world.dead_bug = ExerciseFactory(slug="dead-bug", name="Dead bug")
+
+
+@pytest.fixture
+def w(world: SimpleNamespace) -> SimpleNamespace:
     return world
 
 
