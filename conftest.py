@@ -206,12 +206,18 @@ _open_module_world: list[_ModuleWorld] = []
 
 
 @pytest.fixture(scope="module")
-def module_world(request, django_db_setup, django_db_blocker) -> Iterator[_ModuleWorld]:  # type: ignore[no-untyped-def]
-    """A module opts in by defining ``world`` as ``shared_world``: for modules of hundreds of
-    tests reading the same world (the matrices, the admin); never for transactional tests. A
-    module's ``extend_world(world)``, if it has one, adds to the world once, in the same
-    transaction."""
-    holder = _ModuleWorld(django_db_blocker, getattr(request.module, "extend_world", None))
+def world_extension() -> Any:
+    """What a directory's conftest may add to the module's world (a function of the world), once,
+    in the same transaction: nothing here."""
+    return None
+
+
+@pytest.fixture(scope="module")
+def module_world(world_extension, django_db_setup, django_db_blocker) -> Iterator[_ModuleWorld]:  # type: ignore[no-untyped-def]
+    """A module (or a directory's conftest) opts in by defining ``world`` as ``shared_world``: for
+    tests of hundreds that read the same world (the matrices, the admin, the portal); never for
+    transactional tests."""
+    holder = _ModuleWorld(django_db_blocker, world_extension)
     _open_module_world.append(holder)
     yield holder
     holder.close()

@@ -70,3 +70,34 @@ def wait_for(predicate: Callable[[], object], timeout: float = 15.0) -> bool:
             return True
         time.sleep(0.1)
     return False
+
+
+# --- the trainer API ----------------------------------------------------------------------------
+
+CLIENTS = "/api/v1/clients/"
+PROGRAMS = "/api/v1/programs/"
+TEMPLATES = "/api/v1/templates/"
+
+
+def rx(exercise: str = "glute-bridge", **changes: Any) -> dict[str, Any]:
+    """A prescription as the trainer API takes it."""
+    return {"exercise": exercise, "sets": 3, "reps_min": 8, "reps_max": 12, **changes}
+
+
+def attrs(response: Any) -> set[str | None]:
+    """The fields a 400 names (the error envelope's ``attr``s)."""
+    body = response.json()
+    assert body["type"] in ("validation_error", "client_error"), body
+    return {error["attr"] for error in body["errors"]}
+
+
+def new_client(**changes: Any) -> dict[str, Any]:
+    """A new client as the trainer API takes it."""
+    return {
+        "username": "new_client",
+        "email": "new@example.com",
+        "first_name": "Nora",
+        "last_name": "Quist",
+        "password": NEW_PASSWORD,
+        **changes,
+    }

@@ -1,17 +1,14 @@
-"""The trainer API (``/api/v1/clients/``, ``/programs/``, ``/templates/``): happy paths, bad
-input (a 400 naming the field, nothing written), filters, and a constant number of queries.
+"""The trainer API (``/api/v1/clients/``, ``/programs/``, ``/templates/``): happy paths and
+filters. Bad input is in ``test_api_trainer_bad_input.py``, query counts and the schema in
+``test_api_trainer_queries.py``.
 
 Who may see what is tested route by route and actor by actor in ``test_api_matrix.py``."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
 
 import pytest
-import yaml
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from coaching.models import (
@@ -19,11 +16,21 @@ from coaching.models import (
     Prescription,
     Program,
     ProgramTemplate,
-    Trainer,
     User,
 )
 from coaching.tests.factories import ClientFactory, ProgramFactory
-from coaching.tests.helpers import NEW_PASSWORD, api, fresh, state
+from coaching.tests.helpers import (
+    CLIENTS,
+    NEW_PASSWORD,
+    PROGRAMS,
+    TEMPLATES,
+    api,
+    attrs,
+    fresh,
+    new_client,
+    rx,
+    state,
+)
 from exercises.tests.factories import ExerciseFactory
 
 
@@ -35,33 +42,7 @@ def world(shared_world):  # type: ignore[no-untyped-def]
 
 pytestmark = pytest.mark.django_db
 
-CLIENTS = "/api/v1/clients/"
-PROGRAMS = "/api/v1/programs/"
-TEMPLATES = "/api/v1/templates/"
-
-
-def rx(exercise: str = "glute-bridge", **changes: Any) -> dict[str, Any]:
-    return {"exercise": exercise, "sets": 3, "reps_min": 8, "reps_max": 12, **changes}
-
-
-def attrs(response: Any) -> set[str | None]:
-    body = response.json()
-    assert body["type"] in ("validation_error", "client_error"), body
-    return {error["attr"] for error in body["errors"]}
-
-
 # --- clients ----------------------------------------------------------------------------------
-
-
-def new_client(**changes: Any) -> dict[str, Any]:
-    return {
-        "username": "new_client",
-        "email": "new@example.com",
-        "first_name": "Nora",
-        "last_name": "Quist",
-        "password": NEW_PASSWORD,
-        **changes,
-    }
 
 
 def test_a_trainer_creates_a_client_who_is_theirs(world):
@@ -466,293 +447,3 @@ def test_the_practice_admin_assigns_to_clients_of_different_trainers(world):
     )
     assert response.status_code == 201
     assert Program.objects.filter(template=world.template_a, status="active").count() == 2
-
-
-# --- bad input: a 400 naming the field, and nothing written ----------------------------------
-
-
-def program_body(w: Any, **changes: Any) -> dict[str, Any]:
-    return {"client": w.client_a.pk, "name": "New plan", "prescriptions": [rx()], **changes}
-
-
-BAD_PROGRAMS = [
-    ("reps_min > reps_max", lambda w: program_body(w, prescriptions=[rx(reps_min=12, reps_max=8)]), "prescriptions.0.reps_max"),
-    ("zero sets", lambda w: program_body(w, prescriptions=[rx(sets=0)]), "prescriptions.0.sets"),
-    ("eleven sets", lambda w: program_body(w, prescriptions=[rx(), rx(sets=11)]), "prescriptions.1.sets"),
-    ("unpublished exercise", lambda w: program_body(w, prescriptions=[rx("draft-exercise")]), "prescriptions.0.exercise"),
-    ("unknown exercise", lambda w: program_body(w, prescriptions=[rx("no-such-exercise")]), "prescriptions.0.exercise"),
-    ("negative load", lambda w: program_body(w, prescriptions=[rx(load_kg=-1)]), "prescriptions.0.load_kg"),
-    ("a colleague's client", lambda w: program_body(w, client=w.client_b.pk), "client"),
-    ("another practice's client", lambda w: program_body(w, client=w.client_c.pk), "client"),
-    ("an unknown client", lambda w: program_body(w, client=999999), "client"),
-    ("no client", lambda w: {"name": "x", "prescriptions": [rx()]}, "client"),
-    ("another practice's template", lambda w: program_body(w, prescriptions=[], template=w.template_c.pk), "template"),
-    ("prescriptions and a template", lambda w: program_body(w, template=w.template_a.pk), "template"),
-    ("empty prescriptions", lambda w: program_body(w, prescriptions=[]), "prescriptions"),
-    ("neither prescriptions nor template", lambda w: {"client": w.client_a.pk, "name": "x"}, "prescriptions"),
-    ("prescriptions not a list", lambda w: program_body(w, prescriptions="glute-bridge"), "prescriptions.non_field_errors"),
-    ("no name", lambda w: program_body(w, name=""), "name"),
-    ("zero sessions a week", lambda w: program_body(w, sessions_per_week=0), "sessions_per_week"),
-    ("a bad date", lambda w: program_body(w, starts_on="next monday"), "starts_on"),
-]  # fmt: skip
-
-
-@pytest.mark.parametrize(("case", "body", "attr"), BAD_PROGRAMS, ids=[c[0] for c in BAD_PROGRAMS])
-def test_bad_programs_are_a_400_naming_the_field_and_write_nothing(world, case, body, attr):
-    before = state()
-    response = api(world.trainer_a.user).post(PROGRAMS, body(world), format="json")
-    assert response.status_code == 400, response.json()
-    assert attr in attrs(response)
-    assert state() == before
-
-
-def template_body(**changes: Any) -> dict[str, Any]:
-    return {"name": "New template", "prescriptions": [rx()], **changes}
-
-
-BAD_TEMPLATES = [
-    ("reps_min > reps_max", lambda w: template_body(prescriptions=[rx(reps_min=9, reps_max=8)]), "prescriptions.0.reps_max"),
-    ("zero sets", lambda w: template_body(prescriptions=[rx(sets=0)]), "prescriptions.0.sets"),
-    ("unpublished exercise", lambda w: template_body(prescriptions=[rx("draft-exercise")]), "prescriptions.0.exercise"),
-    ("empty prescriptions", lambda w: template_body(prescriptions=[]), "prescriptions"),
-    ("a name the practice has", lambda w: template_body(name="Glutes A"), "name"),
-    ("no name", lambda w: template_body(name=""), "name"),
-]  # fmt: skip
-
-
-@pytest.mark.parametrize(("case", "body", "attr"), BAD_TEMPLATES, ids=[c[0] for c in BAD_TEMPLATES])
-def test_bad_templates_are_a_400_naming_the_field_and_write_nothing(world, case, body, attr):
-    before = state()
-    response = api(world.trainer_a.user).post(TEMPLATES, body(world), format="json")
-    assert response.status_code == 400, response.json()
-    assert attr in attrs(response)
-    assert state() == before
-
-
-BAD_ASSIGNMENTS = [
-    ("a colleague's client", lambda w: {"clients": [w.client_a.pk, w.client_b.pk]}, "clients"),
-    ("another practice's client", lambda w: {"clients": [w.client_c.pk]}, "clients"),
-    ("no clients", lambda w: {"clients": []}, "clients"),
-    ("a client twice", lambda w: {"clients": [w.client_a.pk, w.client_a.pk]}, "clients"),
-    ("not a list", lambda w: {"clients": w.client_a.pk}, "clients"),
-    ("a bad date", lambda w: {"clients": [w.client_a.pk], "starts_on": "soon"}, "starts_on"),
-]  # fmt: skip
-
-
-@pytest.mark.parametrize(
-    ("case", "body", "attr"), BAD_ASSIGNMENTS, ids=[c[0] for c in BAD_ASSIGNMENTS]
-)
-def test_bad_assignments_are_a_400_naming_the_field_and_write_nothing(world, case, body, attr):
-    before = state()
-    response = api(world.trainer_a.user).post(
-        f"{TEMPLATES}{world.template_a.pk}/assign/", body(world), format="json"
-    )
-    assert response.status_code == 400, response.json()
-    assert attr in attrs(response)
-    assert state() == before
-
-
-BAD_CLIENTS = [
-    ("weak password", lambda w: new_client(password="password"), "password"),
-    ("short password", lambda w: new_client(password="x7!"), "password"),
-    ("password like the username", lambda w: new_client(username="quadricepsfemoris", password="quadricepsfemoris1"), "password"),
-    ("duplicate username", lambda w: new_client(username="client_a"), "username"),
-    ("duplicate username, other case", lambda w: new_client(username="CLIENT_B"), "username"),
-    ("username with spaces", lambda w: new_client(username="new client"), "username"),
-    ("no username", lambda w: {k: v for k, v in new_client().items() if k != "username"}, "username"),
-    ("bad email", lambda w: new_client(email="not-an-email"), "email"),
-    ("no password", lambda w: {k: v for k, v in new_client().items() if k != "password"}, "password"),
-]  # fmt: skip
-
-
-@pytest.mark.parametrize(("case", "body", "attr"), BAD_CLIENTS, ids=[c[0] for c in BAD_CLIENTS])
-def test_bad_clients_are_a_400_naming_the_field_and_write_nothing(world, case, body, attr):
-    before = state()
-    response = api(world.trainer_a.user).post(CLIENTS, body(world), format="json")
-    assert response.status_code == 400, response.json()
-    assert attr in attrs(response)
-    assert state() == before
-
-
-@pytest.mark.parametrize(
-    ("body", "attr"),
-    [
-        ({"email": "nope"}, "email"),
-        ({"first_name": "x" * 151}, "first_name"),
-        ({"trainer": "abc"}, "trainer"),
-        ({"trainer": None}, "trainer"),
-    ],
-)
-def test_bad_client_changes_are_a_400_naming_the_field_and_write_nothing(world, body, attr):
-    before = state()
-    response = api(world.admin.user).patch(f"{CLIENTS}{world.client_a.pk}/", body, format="json")
-    assert response.status_code == 400, response.json()
-    assert attrs(response) == {attr}
-    assert state() == before
-
-
-@pytest.mark.parametrize(
-    ("method", "path"),
-    [
-        ("post", lambda w: CLIENTS),
-        ("patch", lambda w: f"{CLIENTS}{w.client_a.pk}/"),
-        ("post", lambda w: PROGRAMS),
-        ("post", lambda w: TEMPLATES),
-        ("post", lambda w: f"{TEMPLATES}{w.template_a.pk}/assign/"),
-    ],
-)
-def test_malformed_json_is_a_400_and_writes_nothing(world, method, path):
-    before = state()
-    response = getattr(api(world.trainer_a.user), method)(
-        path(world), '{"client": 1,', content_type="application/json"
-    )
-    assert response.status_code == 400
-    assert response.json()["errors"][0]["code"] == "parse_error"
-    assert attrs(response) == {None}
-    assert state() == before
-
-
-def test_a_body_that_is_not_an_object_is_a_400(world):
-    response = api(world.trainer_a.user).post(PROGRAMS, [1, 2], format="json")
-    assert response.status_code == 400
-
-
-# --- a constant number of queries --------------------------------------------------------------
-
-
-def _bulk_clients(trainer: Trainer, count: int, start: int) -> None:
-    """``count`` clients of ``trainer``, each with an active program, inserted directly."""
-    users = User.objects.bulk_create(
-        User(username=f"bulk{i}", first_name=f"First{i}", last_name="Bulk", password="!")
-        for i in range(start, start + count)
-    )
-    clients = Client.objects.bulk_create(
-        Client(user=user, practice_id=trainer.practice_id, trainer=trainer) for user in users
-    )
-    Program.objects.bulk_create(
-        Program(client=client, name=f"Plan {client.pk}", starts_on=date(2031, 1, 1))
-        for client in clients
-    )
-
-
-def _count_queries(user: User, url: str) -> tuple[int, dict[str, Any], list[str]]:
-    trainer = api(fresh(user))  # a new request: the profile is read again, as in production
-    with CaptureQueriesContext(connection) as queries:
-        response = trainer.get(url)
-    assert response.status_code == 200
-    return len(queries), response.json(), [q["sql"][:90] for q in queries.captured_queries]
-
-
-def test_the_client_list_is_constant_from_10_to_5000_clients(world):
-    url = f"{CLIENTS}?page_size=1000"
-    _bulk_clients(world.trainer_a, 9, start=0)  # and client_a: 10
-    small, small_body, _ = _count_queries(world.trainer_a.user, url)
-
-    _bulk_clients(world.trainer_a, 4990, start=9)
-    large, large_body, sql = _count_queries(world.trainer_a.user, url)
-
-    assert (small_body["count"], large_body["count"]) == (10, 5000)
-    assert len(large_body["results"]) == 1000
-    assert all(row["active_program"] for row in large_body["results"])
-    assert large == small
-    # the profile, the count, the page, the active programs
-    assert large == 4, sql
-
-
-def test_a_search_of_the_client_list_is_constant_too(world):
-    _bulk_clients(world.trainer_a, 300, start=0)
-    count, body, sql = _count_queries(
-        world.admin.user, f"{CLIENTS}?search=bulk&trainer={world.trainer_a.pk}&page_size=1000"
-    )
-    assert body["count"] == 300
-    assert count == 5, sql  # and the trainer named by the filter
-
-
-def test_the_program_detail_is_constant_from_1_to_50_prescriptions(world):
-    exercises = [ExerciseFactory(slug=f"exercise-{i}") for i in range(50)]
-    one = ProgramFactory(client=world.client_a, status="ended", exercises=exercises[:1])
-    fifty = ProgramFactory(client=world.client_a, status="ended", exercises=exercises)
-
-    small, small_body, _ = _count_queries(world.trainer_a.user, f"{PROGRAMS}{one.pk}/")
-    large, large_body, sql = _count_queries(world.trainer_a.user, f"{PROGRAMS}{fifty.pk}/")
-
-    assert (len(small_body["prescriptions"]), len(large_body["prescriptions"])) == (1, 50)
-    assert all(p["exercise"]["cues"] for p in large_body["prescriptions"])
-    assert large == small
-    # the profile, the program, its prescriptions with their exercises, the cues
-    assert large == 4, sql
-
-
-def test_the_program_list_is_constant(world):
-    url = f"{PROGRAMS}?page_size=1000"
-    small, _, _ = _count_queries(world.trainer_a.user, url)
-    _bulk_clients(world.trainer_a, 200, start=0)
-    large, body, sql = _count_queries(world.trainer_a.user, url)
-    assert body["count"] == 201
-    assert large == small == 3, sql  # the profile, the count, the page
-
-
-def test_the_template_detail_is_constant(world, bird_dog):
-    small, _, _ = _count_queries(world.trainer_a.user, f"{TEMPLATES}{world.template_a.pk}/")
-    for order in range(1, 30):
-        world.template_a.prescriptions.create(exercise=bird_dog, order=order)
-    large, body, sql = _count_queries(world.trainer_a.user, f"{TEMPLATES}{world.template_a.pk}/")
-    assert len(body["prescriptions"]) == 30
-    assert large == small == 4, sql
-
-
-# --- the schema -------------------------------------------------------------------------------
-
-
-def test_the_schema_documents_the_trainer_api(client):
-    schema = yaml.safe_load(client.get("/api/schema/").content)
-    paths = schema["paths"]
-    expected = {
-        "/api/v1/clients/": {"get", "post"},
-        "/api/v1/clients/{id}/": {"get", "patch"},
-        "/api/v1/programs/": {"get", "post"},
-        "/api/v1/programs/{id}/": {"get"},
-        "/api/v1/templates/": {"get", "post"},
-        "/api/v1/templates/{id}/": {"get"},
-        "/api/v1/templates/{id}/assign/": {"post"},
-    }
-    for path, methods in expected.items():
-        assert path in paths, path
-        assert set(paths[path]) - {"parameters"} == methods, path
-        for operation in paths[path].values():
-            assert operation["summary"], path
-            assert "400" in operation["responses"], path
-    clients = {p["name"] for p in paths["/api/v1/clients/"]["get"]["parameters"]}
-    assert {"search", "trainer", "since", "page", "page_size"} <= clients
-    programs = {p["name"] for p in paths["/api/v1/programs/"]["get"]["parameters"]}
-    assert {"client", "status", "since"} <= programs
-    create = paths["/api/v1/programs/"]["post"]
-    assert create["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith(
-        "/ProgramCreateInputRequest"
-    )
-    assert "201" in create["responses"]
-    rx_schema = schema["components"]["schemas"]["ProgramPrescription"]["properties"]
-    assert {"id", "exercise", "sets", "reps_min", "reps_max", "load_kg", "tempo"} <= set(rx_schema)
-    assign = paths["/api/v1/templates/{id}/assign/"]["post"]
-    assert {p["name"] for p in assign["parameters"]} == {"id"}  # neither paged nor filtered
-
-
-def test_a_client_user_can_still_sign_in_after_being_created(world, api_client):
-    api(world.trainer_a.user).post(CLIENTS, new_client(), format="json")
-    response = api_client.post(
-        "/api/v1/auth/token/", {"username": "new_client", "password": NEW_PASSWORD}, format="json"
-    )
-    assert response.status_code == 201
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {response.json()['token']}")
-    assert api_client.get("/api/v1/me/").json()["role"] == "client"
-
-
-def test_the_browsable_api_renders_every_trainer_page(world):
-    trainer = api(world.trainer_a.user)
-    for url in (
-        CLIENTS, f"{CLIENTS}{world.client_a.pk}/", PROGRAMS, f"{PROGRAMS}{world.program_a.pk}/",
-        TEMPLATES, f"{TEMPLATES}{world.template_a.pk}/",
-    ):  # fmt: skip
-        response = trainer.get(url, HTTP_ACCEPT="text/html")
-        assert response.status_code == 200, url
-        assert b"<form" in response.content, url

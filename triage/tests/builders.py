@@ -17,10 +17,13 @@ from triage.rules import (
     CheckInLog,
     EntryLog,
     ExerciseInfo,
+    Finding,
     History,
     PrescriptionInfo,
     SessionLog,
     SetLog,
+    Thresholds,
+    evaluate,
 )
 
 TZ = ZoneInfo("Europe/London")  # config/settings.py: TIME_ZONE
@@ -174,3 +177,46 @@ class HistoryBuilder:
             exercises=dict(self._exercises),
             **fields,  # type: ignore[arg-type]
         )
+
+
+DEFAULTS = Thresholds()
+
+
+# --- evaluating (the rules tests share these) ---------------------------------------------------
+
+
+def run(history: History, th: Thresholds = DEFAULTS, now: datetime = NOW) -> list[Finding]:
+    return evaluate(history, th, now)
+
+
+def rules(history: History, th: Thresholds = DEFAULTS, now: datetime = NOW) -> set[str]:
+    return {f.rule for f in run(history, th, now)}
+
+
+def only(
+    history: History, rule: str, th: Thresholds = DEFAULTS, now: datetime = NOW
+) -> list[Finding]:
+    return [f for f in run(history, th, now) if f.rule == rule]
+
+
+READY = {"sessions_per_week": 2, "program_started_on": NOW.date() - timedelta(days=60)}
+
+
+def ready_to_progress(
+    latest: EntryLog | None = None,
+    second: EntryLog | None = None,
+    builder: HistoryBuilder | None = None,
+    rx: dict[str, object] | None = None,
+    pain_before: int = 0,
+    **fields: object,
+) -> History:
+    """Exercise 1 (3 × 8–12, or ``rx``) done 12, 9, 5 and 2 days ago, 4 of 4 planned sessions:
+    ready to progress unless ``latest`` or ``second`` (the two most recent sessions) say
+    otherwise."""
+    b = builder or HistoryBuilder()
+    b.prescription(1, **{"sets": 3, "reps_min": 8, "reps_max": 12, **(rx or {})})
+    b.session(12, entry(1, reps=(9, 8, 8)), pain_before=pain_before)
+    b.session(9, entry(1, pain=4, reps=(12,)), pain_before=pain_before)
+    b.session(5, second or entry(1), pain_before=pain_before)
+    b.session(2, latest or entry(1), pain_before=pain_before)
+    return b.build(**{**READY, **fields})

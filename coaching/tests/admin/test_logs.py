@@ -16,13 +16,6 @@ from django.utils import timezone
 from coaching.models import Session
 from coaching.tests.factories import log_check_in, log_session
 
-
-@pytest.fixture
-def world(shared_world):  # type: ignore[no-untyped-def]
-    """Built once for this module (conftest's ``module_world``); each test's writes roll back."""
-    return shared_world
-
-
 pytestmark = pytest.mark.django_db
 
 SESSIONS = reverse("admin:coaching_session_changelist")

@@ -1,302 +1,40 @@
-"""The client portal: Today, the session log form, the morning check-in, the safety page and the
-history with its charts. Who may see what, what is stored, and what comes back on bad input."""
+"""The client portal's logging: the session form, the safety answer and the morning check-in —
+what is stored, and what comes back on bad input."""
 
 from __future__ import annotations
 
-import json
 import re
 import uuid
 from datetime import timedelta
-from html.parser import HTMLParser
-from typing import Any
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from coaching.models import CheckIn, Entry, Session, Set
 from coaching.portal_forms import SessionLogForm
 from coaching.reporting import EMERGENCY_MESSAGE, PAIN_ZONES, URGENT_MESSAGE, Symptom
 from coaching.selectors import active_program
 from coaching.tests.factories import (
     ClientFactory,
     ProgramFactory,
-    log_check_in,
     log_session,
 )
+from coaching.tests.portal.support import (
+    check_in_post,
+    check_ins,
+    entries,
+    form_values,
+    page,
+    session_post,
+    sessions,
+    sets,
+)
 from exercises.tests.factories import ExerciseFactory
-
-
-@pytest.fixture
-def world(shared_world):  # type: ignore[no-untyped-def]
-    """Built once for this module (conftest's ``module_world``); each test's writes roll back."""
-    return shared_world
-
 
 pytestmark = pytest.mark.django_db
 
 CLIENT_PAGES = ["portal:log", "portal:check_in", "portal:history"]
-
-
-# --- helpers ----------------------------------------------------------------------------------
-
-
-class _FormValues(HTMLParser):
-    """What a browser would send for the page's POST form, untouched: text and number inputs,
-    hidden inputs, checked radios and boxes, selected options, textareas."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.values: list[tuple[str, str]] = []
-        self._select: str | None = None
-        self._textarea: str | None = None
-        self._in_post_form = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        a = {k: v or "" for k, v in attrs}
-        if tag == "form":
-            self._in_post_form = a.get("method", "").lower() == "post" and not a.get("action")
-        if not self._in_post_form or ("name" not in a and tag != "option"):
-            return
-        if tag == "input":
-            kind = a.get("type", "text")
-            if kind in ("radio", "checkbox"):
-                if "checked" in a:
-                    self.values.append((a["name"], a.get("value", "on")))
-            elif kind != "submit":
-                self.values.append((a["name"], a.get("value", "")))
-        elif tag == "select":
-            self._select = a["name"]
-        elif tag == "option" and self._select and "selected" in a:
-            self.values.append((self._select, a.get("value", "")))
-        elif tag == "textarea":
-            self._textarea = a["name"]
-            self.values.append((a["name"], ""))
-
-    def handle_data(self, data: str) -> None:
-        if self._textarea:
-            name, value = self.values.pop()
-            self.values.append((name, value + data.strip()))
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
-        elif tag == "form":
-            self._in_post_form = False
-
-
-def form_values(html: str) -> dict[str, Any]:
-    parser = _FormValues()
-    parser.feed(html)
-    values: dict[str, Any] = {}
-    for name, value in parser.values:
-        if name in values:
-            values[name] = [*([values[name]] if isinstance(values[name], str) else values[name])]
-            values[name].append(value)
-        else:
-            values[name] = value
-    return values
-
-
-def session_post(program: Any, *, pain: int = 1, symptoms: tuple[str, ...] = (), **extra: Any):
-    """A complete POST of the log form answering every current prescription of ``program``."""
-    prescriptions = list(program.prescriptions.filter(ended_at__isnull=True))
-    data: dict[str, Any] = {
-        "idempotency_key": str(uuid.uuid4()),
-        "pain_before": pain,
-        "pain_after": pain,
-        "symptoms": list(symptoms),
-        "notes": "Felt fine.",
-        "performed_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
-        "entries-TOTAL_FORMS": len(prescriptions),
-        "entries-INITIAL_FORMS": len(prescriptions),
-    }
-    for i, p in enumerate(prescriptions):
-        data |= {
-            f"entries-{i}-prescription": p.pk,
-            f"entries-{i}-pain_during": pain,
-            f"entries-{i}-pain_location": "lower_back",
-            f"entries-{i}-pain_quality": "ache",
-            f"entries-{i}-sets-TOTAL_FORMS": p.sets,
-            f"entries-{i}-sets-INITIAL_FORMS": p.sets,
-        }
-        for j in range(p.sets):
-            data[f"entries-{i}-sets-{j}-reps"] = p.reps_max
-            data[f"entries-{i}-sets-{j}-rpe"] = 6
-    data.update(extra)
-    return data
-
-
-def check_in_post(*, pain: int = 2, symptoms: tuple[str, ...] = (), **extra: Any):
-    data: dict[str, Any] = {
-        "idempotency_key": str(uuid.uuid4()),
-        "date": timezone.localdate().isoformat(),
-        "pain": pain,
-        "stiffness": pain,
-        "symptoms": list(symptoms),
-    }
-    data.update(extra)
-    return data
-
-
-@pytest.fixture
-def alice(client, world):
-    """Client A, signed in, with nothing logged yet."""
-    Session.objects.filter(client=world.client_a).delete()
-    CheckIn.objects.filter(client=world.client_a).delete()
-    client.force_login(world.client_a.user)
-    return client
-
-
-def sessions(owner: Any):
-    return Session.objects.filter(client=owner)
-
-
-def entries(owner: Any):
-    return Entry.objects.filter(session__client=owner)
-
-
-def sets(owner: Any):
-    return Set.objects.filter(entry__session__client=owner)
-
-
-def check_ins(owner: Any):
-    return CheckIn.objects.filter(client=owner)
-
-
-def page(response) -> str:
-    return response.content.decode()
-
-
-# --- access -----------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("name", ["portal:home", *CLIENT_PAGES])
-def test_anonymous_visitors_are_sent_to_sign_in(client, world, name):
-    response = client.get(reverse(name))
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("portal:login"))
-
-
-def test_anonymous_safety_pages_are_sent_to_sign_in(client, world):
-    session = log_session(world.client_a)
-    response = client.get(reverse("portal:session_safety", args=[session.pk]))
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("portal:login"))
-
-
-@pytest.mark.parametrize("who", ["trainer_a", "admin", "editor"])
-@pytest.mark.parametrize("name", CLIENT_PAGES)
-def test_non_clients_get_403_on_the_client_pages(client, world, who, name):
-    person = getattr(world, who)
-    client.force_login(getattr(person, "user", person))
-    response = client.get(reverse(name))
-    assert response.status_code == 403
-    assert "These pages are for clients" in page(response)
-    assert reverse("admin:index") in page(response)  # staff are pointed at where they work
-
-
-def test_non_clients_cannot_post_a_session_either(client, world):
-    client.force_login(world.trainer_a.user)
-    before = Session.objects.count()
-    response = client.post(reverse("portal:log"), session_post(world.program_a))
-    assert response.status_code == 403
-    assert Session.objects.count() == before
-
-
-def test_a_plain_member_and_a_superuser_get_403(client, member, superuser):
-    for user in (member, superuser):
-        client.force_login(user)
-        assert client.get(reverse("portal:history")).status_code == 403
-
-
-def test_the_home_page_of_a_trainer_is_still_the_catalogue(client, world):
-    client.force_login(world.trainer_a.user)
-    response = client.get(reverse("portal:home"))
-    assert response.status_code == 302
-    assert response["Location"] == reverse("catalogue:list")
-
-
-def test_another_clients_safety_page_is_404(alice, world):
-    theirs = log_session(world.client_b, symptoms=["saddle_numbness"])
-    check_in = log_check_in(world.client_b, symptoms=["fever"])
-    assert alice.get(reverse("portal:session_safety", args=[theirs.pk])).status_code == 404
-    assert alice.get(reverse("portal:check_in_safety", args=[check_in.pk])).status_code == 404
-
-
-# --- navigation, sign-in and sign-out ---------------------------------------------------------
-
-
-def test_the_client_navigation_links_every_page_and_signs_out(alice):
-    html = page(alice.get(reverse("portal:home")))
-    nav = html[html.index('aria-label="Main"') : html.index("</nav>")]
-    for name in ("portal:home", "portal:log", "portal:check_in", "portal:history"):
-        assert f'href="{reverse(name)}"' in nav
-    assert f'href="{reverse("catalogue:list")}"' in nav
-    assert 'aria-current="page">Today' in nav
-    assert f'action="{reverse("portal:logout")}"' in html
-    # the catalogue pages show the same navigation to a client
-    catalogue = page(alice.get(reverse("catalogue:list")))
-    assert f'href="{reverse("portal:history")}"' in catalogue
-
-    response = alice.post(reverse("portal:logout"))
-    assert response.status_code == 302
-    assert alice.get(reverse("portal:home")).status_code == 302
-
-
-def test_the_sign_in_page_links_sign_in_and_password_reset(client, world):
-    html = page(client.get(reverse("portal:login")))
-    assert f'href="{reverse("portal:login")}"' in html
-    assert f'href="{reverse("portal:password_reset")}"' in html
-    assert 'aria-label="Main"' not in html  # no portal navigation before signing in
-
-
-def test_a_trainer_sees_no_client_links(client, world):
-    client.force_login(world.trainer_a.user)
-    html = page(client.get(reverse("catalogue:list")))
-    assert f'href="{reverse("portal:log")}"' not in html
-    assert f'href="{reverse("admin:index")}"' in html
-
-
-# --- Today --------------------------------------------------------------------------------------
-
-
-def test_today_shows_the_program_doses_notes_cues_and_the_two_buttons(alice, world):
-    prescription = world.program_a.prescriptions.get()
-    prescription.notes = "Squeeze your glutes at the top."
-    prescription.save(update_fields=["notes"])
-
-    response = alice.get(reverse("portal:home"))
-    html = page(response)
-    assert response.status_code == 200
-    for text in (
-        world.program_a.name,
-        "Glute bridge",
-        reverse("catalogue:detail", args=["glute-bridge"]),
-        "3 × 8–12",
-        "Squeeze your glutes at the top.",
-        "Lie face down.",
-        "Lift a little.",
-        "Log today's session",
-        "Morning check-in",
-        PAIN_ZONES[0][3],
-    ):
-        assert text in html, text
-
-
-def test_today_without_a_program_is_a_friendly_empty_state(client, world):
-    lonely = ClientFactory(user__username="lonely", trainer=world.trainer_a)
-    client.force_login(lonely.user)
-    html = page(client.get(reverse("portal:home")))
-    assert "No program yet" in html
-    assert f'href="{reverse("portal:check_in")}"' in html
-    html = page(client.get(reverse("portal:log")))
-    assert "No program yet" in html
 
 
 # --- the session form ---------------------------------------------------------------------------
@@ -620,84 +358,3 @@ def test_a_check_in_with_a_red_flag_leads_to_the_safety_page(alice, world):
 
     response = alice.post(reverse("portal:check_in"), check_in_post(symptoms=("night_pain",)))
     assert "contact your doctor today" in page(alice.get(response["Location"]))
-
-
-# --- history --------------------------------------------------------------------------------------
-
-
-def _chart_data(html: str) -> dict[str, Any]:
-    found = re.search(r'<script id="chart-data" type="application/json">(.*?)</script>', html)
-    assert found, "no chart data on the page"
-    return json.loads(found.group(1))
-
-
-def test_history_charts_pain_check_ins_and_volume(client, world):
-    bird_dog = ExerciseFactory(slug="bird-dog", name="Bird-dog")
-    someone = ClientFactory(user__username="sam", trainer=world.trainer_a)
-    program = ProgramFactory(client=someone, exercises=[world.exercise, bird_dog])
-    client.force_login(someone.user)
-    first = session_post(program, pain=1, performed_at="2025-03-01T09:00")
-    first["entries-1-pain_during"] = 4  # "during" is the highest of the session's exercises
-    second = session_post(program, pain=2, performed_at="2025-03-03T09:00")
-    second |= {"entries-1-skipped": "on", "entries-0-sets-0-reps": 8}
-    for data in (first, second):
-        assert client.post(reverse("portal:log"), data).status_code == 302
-    log_check_in(someone, pain=3, stiffness=5)
-
-    response = client.get(reverse("portal:history"))
-    html = page(response)
-    charts = _chart_data(html)
-
-    assert response.status_code == 200
-    assert charts["pain"]["labels"] == ["1 Mar", "3 Mar"]
-    assert [d["label"] for d in charts["pain"]["datasets"]] == [
-        "Before",
-        "During (highest)",
-        "After",
-    ]
-    assert [d["data"] for d in charts["pain"]["datasets"]] == [[1, 2], [4, 2], [1, 2]]
-    assert [d["data"] for d in charts["morning"]["datasets"]] == [[3], [5]]
-    volume = {d["label"]: d["data"] for d in charts["volume"]["datasets"]}
-    assert volume == {"Glute bridge": [36, 32], "Bird-dog": [36, None]}
-    for text in ('id="chart-pain"', 'role="img"', "aria-label=", "Show the numbers"):
-        assert text in html
-    assert "vendor/chartjs/chart.umd.min.js" in html
-    # the recent records in detail
-    assert "12, 12, 12 reps" in html
-    assert "Felt fine." in html
-    assert "Pain <strong>3</strong> · stiffness <strong>5</strong>" in html
-
-
-def test_history_marks_red_flag_records(alice, world):
-    log_session(world.client_a, symptoms=["both_legs"])
-    html = page(alice.get(reverse("portal:history")))
-    assert "Red-flag symptom" in html
-    assert Symptom.BOTH_LEGS.label in html
-
-
-def test_history_shows_only_the_clients_own_records(alice, world):
-    log_session(world.client_b, notes="Bob's secret")
-    log_check_in(world.client_b)
-    html = page(alice.get(reverse("portal:history")))
-    assert "Bob&#x27;s secret" not in html
-    assert "Nothing logged yet" in html
-
-
-def test_history_is_a_constant_number_of_queries(alice, world, django_assert_max_num_queries):
-    def count(n: int) -> int:
-        sessions(world.client_a).delete()
-        check_ins(world.client_a).delete()
-        now = timezone.now()
-        for i in range(n):
-            log_session(world.client_a, performed_at=now - timedelta(days=i), pain=i % 8)
-            log_check_in(world.client_a, day=timezone.localdate() - timedelta(days=i))
-        with CaptureQueriesContext(connection) as queries:
-            response = alice.get(reverse("portal:history"))
-        assert response.status_code == 200
-        assert len(_chart_data(page(response))["pain"]["labels"]) == n
-        return len(queries)
-
-    few, many = count(2), count(20)
-    assert few == many
-    with django_assert_max_num_queries(few):
-        alice.get(reverse("portal:history"))
