@@ -42,10 +42,8 @@ import json
 import os
 import platform
 import random
-import re
 import shlex
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
@@ -53,8 +51,7 @@ import time
 import uuid
 import warnings
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -62,240 +59,44 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("BENCH_BROKER", "redis://127.0.0.1:6379/10")  # this bench's own database
 
-from bench._data import reset_sequences, write_clients, write_history
 from bench._harness import (
-    ROOT,
     bench_env,
     gunicorn_server,
-    memory_kb,
     recreate_database,
     setup_django,
-    worker_pids,
 )
-
-DB = "coaching_bench_load"
-WEB_WORKERS, WEB_THREADS = 2, 2
-CELERY_WORKERS = 2
-HISTORY_WEEKS = 4
-# as the Procfile's worker line, one pool process each
-WORKER_ARGS = ["worker", "--pool=prefork", "--concurrency=1", "--max-tasks-per-child=1000",
-               "--loglevel=INFO", "--without-mingle", "--without-gossip"]  # fmt: skip
-QUEUE = "celery"  # Celery's default queue: the Redis list the tasks wait in
-STACK_ENV = {
-    "TRIAGE_SWEEP_EVERY_SECONDS": "10",
-    "TRIAGE_SWEEP_AFTER_SECONDS": "10",
-    "EMAIL_URL": "dummymail://",  # (trainers have no email address anyway)
-    # whitenoise warns that collectstatic has not run; no static file is served here
-    "PYTHONWARNINGS": "ignore:No directory at:UserWarning",
-}
-
-SESSIONS = "POST /api/v1/sessions/"
-CHECK_INS = "POST /api/v1/check-ins/"
-MY_SESSIONS = "GET /api/v1/sessions/?page_size=20"
-MY_PROGRAM = "GET /api/v1/me/program/"
-FLAGS = "GET /api/v1/flags/?status=open"
-CLIENTS = "GET /api/v1/clients/?page_size=50"
-CLIENT_SESSIONS = "GET /api/v1/clients/{id}/sessions/"
-DISMISS = "POST /api/v1/flags/{id}/dismiss/"
-CLIENT_MIX = {SESSIONS: 30, CHECK_INS: 25, MY_SESSIONS: 20, MY_PROGRAM: 25}
-TRAINER_MIX = {FLAGS: 35, CLIENTS: 30, CLIENT_SESSIONS: 30, DISMISS: 5}
-ENDPOINTS = [*CLIENT_MIX, *TRAINER_MIX]
-
-
-# --- the data ------------------------------------------------------------------------------------
-
-
-@dataclass
-class World:
-    client_ids: list[int]
-    client_tokens: list[str]
-    prescriptions: list[list[int]]  # per client: the current prescription ids, in order
-    trainer_tokens: list[str]
-    trainer_clients: list[list[int]]  # per trainer: the client ids it sees
-    today: str  # the practice's local date, for check-ins
-    flags_open: Counter[str]  # by urgency, after the first review
-
-
-def populate(trainers: int, per_trainer: int, seed: int) -> World:
-    """Trainers through coaching.services; clients, programs and history with COPY (as
-    bench/triage.py); one review of every client; a knox token for everyone."""
-    from django.core.management import call_command
-    from django.db import connection
-    from django.utils import timezone
-    from knox.models import AuthToken
-
-    from coaching.models import Practice, User
-    from coaching.services import trainer_create
-    from exercises.models import Exercise
-    from triage.models import Flag
-    from triage.services import review_clients
-
-    call_command("migrate", verbosity=0)
-    call_command("load_catalogue", verbosity=0)
-    rng = random.Random(seed)
-    now = timezone.now()
-    practice = Practice.objects.create(name="Bench practice")
-    staff = [
-        trainer_create(
-            practice=practice,
-            username=f"load-trainer-{t}",
-            password="bench-pass-1234567",
-            is_practice_admin=t == 0,
-        )
-        for t in range(trainers)
-    ]
-    exercises = list(Exercise.objects.published().values_list("pk", flat=True))
-    clients = trainers * per_trainer
-    # client id -> its trainer
-    owner = {c: staff[(c - 1) // per_trainer] for c in range(1, clients + 1)}
-    start_day = (now - timedelta(weeks=HISTORY_WEEKS)).date()
-    joined = now - timedelta(weeks=HISTORY_WEEKS + 1)
-
-    counts = write_clients(
-        clients=clients,
-        practice_id=practice.pk,
-        trainer_of=lambda c: owner[c].pk,
-        exercises=exercises,
-        rng=rng,
-        start_day=start_day,
-        joined=joined,
-        username="load-client-{}",
-        program="Low back: foundations",
-    )
-    counts |= write_history(
-        clients=clients, start_day=start_day, days=HISTORY_WEEKS * 7, now=now, rng=rng
-    )
-    reset_sequences()
-    ids = list(range(1, clients + 1))
-    for i in range(0, clients, 200):
-        review_clients(client_ids=ids[i : i + 200], only_pending=False)
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE")
-
-    users = {u.pk: u for u in User.objects.filter(pk__gte=10_000)}
-    client_tokens = [AuthToken.objects.create(users[10_000 + c])[1] for c in ids]
-    trainer_tokens = [AuthToken.objects.create(t.user)[1] for t in staff]
-    trainer_clients = [
-        ids if t.is_practice_admin else [c for c in ids if owner[c] == t] for t in staff
-    ]
-    flags_open = Counter(
-        Flag.objects.filter(status=Flag.Status.OPEN).values_list("urgency", flat=True)
-    )
-    print(
-        f"set up: {len(exercises)} catalogue exercises; {trainers} trainers (1 practice admin) "
-        f"× {per_trainer} clients, each with a program of 3 prescriptions; history of "
-        f"{HISTORY_WEEKS} weeks: {counts['sessions']:,} sessions, {counts['sets']:,} sets, "
-        f"{counts['check_ins']:,} check-ins; open flags after one review: {sum(flags_open.values())} "
-        f"({', '.join(f'{n} {u}' for u, n in sorted(flags_open.items()))})"
-    )
-    return World(
-        client_ids=ids,
-        client_tokens=client_tokens,
-        prescriptions=[[c * 3 + k for k in range(3)] for c in ids],
-        trainer_tokens=trainer_tokens,
-        trainer_clients=trainer_clients,
-        today=timezone.localdate().isoformat(),
-        flags_open=flags_open,
-    )
-
-
-# --- the processes -------------------------------------------------------------------------------
-
-
-def stat_fields(pid: int) -> list[str]:
-    # pid (comm) state ppid ...: comm may hold spaces, so split after its closing paren
-    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-
-
-def tree_cpu(pid: int) -> float:
-    """CPU seconds (user + system) used by ``pid``, its children that have ended and been
-    waited for, and its live descendants: a prefork pool child recycled after
-    ``--max-tasks-per-child`` still counts."""
-    try:
-        f = stat_fields(pid)
-        own = sum(int(x) for x in f[11:15]) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError):
-        return 0.0
-    return own + sum(tree_cpu(child) for child in worker_pids(pid))
-
-
-def machine_cpu() -> tuple[int, int]:
-    """(busy, total) jiffies of the whole machine, from /proc/stat."""
-    values = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = values[3] + values[4]  # idle + iowait
-    return sum(values) - idle, sum(values)
-
-
-@dataclass
-class Celery:
-    """The Celery processes: the workers' main processes and beat, with their logs."""
-
-    workers: list[subprocess.Popen]
-    beat: subprocess.Popen
-    logs: Path
-
-    def pool(self) -> list[int]:
-        return [pid for w in self.workers for pid in worker_pids(w.pid)]
-
-
-@contextmanager
-def celery_processes(env: dict[str, str], logs: Path) -> Iterator[Celery]:
-    started: list[subprocess.Popen] = []
-    children: set[int] = set()
-
-    def start(name: str, args: list[str]) -> subprocess.Popen:
-        out = open(logs / f"{name}.log", "w")  # noqa: SIM115 - closed with the process
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "config", *args],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        out.close()  # the child has its own copy
-        started.append(proc)
-        return proc
-
-    try:
-        workers = [
-            start(f"worker-{n}", [*WORKER_ARGS, "-n", f"load-{n}@%h"])
-            for n in range(1, CELERY_WORKERS + 1)
-        ]
-        beat = start("beat", ["beat", "--loglevel=INFO", "--schedule", str(logs / "beat-schedule")])
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            ready = [
-                " ready." in (logs / f"worker-{n}.log").read_text()
-                for n in range(1, CELERY_WORKERS + 1)
-            ]
-            if all(ready):
-                break
-            for proc in started:
-                if proc.poll() is not None:
-                    raise RuntimeError(f"a Celery process exited: {proc.args}\n{tail(logs)}")
-            time.sleep(0.3)
-        else:
-            raise RuntimeError(f"the Celery workers did not start\n{tail(logs)}")
-        celery = Celery(workers, beat, logs)
-        yield celery
-    finally:
-        for proc in started:  # the pool children, in case a main process must be killed
-            children.update(worker_pids(proc.pid))
-        for proc in started:
-            if proc.poll() is None:
-                proc.terminate()  # a warm shutdown: a running review finishes
-        for proc in started:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
-        for pid in children:  # normally gone with their parent
-            with contextlib.suppress(OSError):
-                if b"celery" in Path(f"/proc/{pid}/cmdline").read_bytes():
-                    os.kill(pid, signal.SIGKILL)
-
-
-def tail(logs: Path) -> str:
-    return "\n".join(f"--- {p.name}\n{p.read_text()[-2000:]}" for p in sorted(logs.glob("*.log")))
-
+from bench._load_data import (
+    CELERY_WORKERS,
+    CHECK_INS,
+    CLIENT_MIX,
+    CLIENT_SESSIONS,
+    CLIENTS,
+    DB,
+    DISMISS,
+    ENDPOINTS,
+    FLAGS,
+    MY_PROGRAM,
+    MY_SESSIONS,
+    SESSIONS,
+    STACK_ENV,
+    TRAINER_MIX,
+    WEB_THREADS,
+    WEB_WORKERS,
+    World,
+    populate,
+)
+from bench._load_report import report
+from bench._stack import (
+    Watch,
+    celery_processes,
+    machine_cpu,
+    pending,
+    postgres_cpu,
+    sample_peaks,
+    task_counts,
+    tree_cpu,
+    watch,
+)
 
 # --- the load ------------------------------------------------------------------------------------
 
@@ -512,87 +313,6 @@ def trainer_user(vu: int, run: Run) -> None:
         load.resent += conn.resent
 
 
-# --- watching ------------------------------------------------------------------------------------
-
-
-@dataclass
-class Watch:
-    """Sampled every second while the stack runs: the broker's queue, the logs of the run still
-    pending review, and each process's peak RSS (VmHWM) — a recycled pool child included."""
-
-    queue_max: int = 0
-    pending_max: int = 0
-    peaks: dict[str, dict[int, int]] = field(default_factory=dict)  # role -> pid -> kB
-    postgres: dict[int, float] = field(default_factory=dict)  # backend pid -> CPU s, last seen
-    stop: threading.Event = field(default_factory=threading.Event)
-
-
-def watch(w: Watch, roles: dict[str, object], broker: object, base: tuple[int, int]) -> None:
-    from django.db import connection
-
-    from coaching.models import CheckIn, Session
-
-    try:
-        while not w.stop.is_set():
-            w.queue_max = max(w.queue_max, broker.llen(QUEUE))  # type: ignore[attr-defined]
-            w.pending_max = max(w.pending_max, pending(Session, CheckIn, base))
-            sample_peaks(w, roles)
-            w.postgres.update(postgres_cpu())
-            w.stop.wait(1.0)
-    finally:
-        connection.close()
-
-
-def postgres_cpu() -> dict[int, float]:
-    """CPU seconds used so far by each PostgreSQL backend serving this bench's database (its
-    command line, set by PostgreSQL, names the database)."""
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        with contextlib.suppress(OSError, IndexError, ValueError):
-            if f" {DB} ".encode() in (entry / "cmdline").read_bytes().replace(b"\0", b" "):
-                f = stat_fields(int(entry.name))
-                found[int(entry.name)] = (int(f[11]) + int(f[12])) / os.sysconf("SC_CLK_TCK")
-    return found
-
-
-def sample_peaks(w: Watch, roles: dict[str, object]) -> None:
-    for role, pids in roles.items():
-        for pid in pids():  # type: ignore[operator]
-            with contextlib.suppress(OSError, KeyError):
-                kb = memory_kb(pid)["VmHWM"]
-                mine = w.peaks.setdefault(role, {})
-                mine[pid] = max(mine.get(pid, 0), kb)
-
-
-def pending(session: type, check_in: type, base: tuple[int, int]) -> int:
-    return (
-        session.objects.filter(pk__gt=base[0], review_state="pending").count()
-        + check_in.objects.filter(pk__gt=base[1], review_state="pending").count()
-    )
-
-
-def task_counts(logs: Path) -> tuple[Counter[str], int, int, list[str]]:
-    """From the workers' logs: tasks that succeeded, by name; logs the sweeper re-enqueued;
-    retries; error lines (with a few shown)."""
-    done: Counter[str] = Counter()
-    swept = retries = 0
-    errors: list[str] = []
-    pattern = re.compile(r"Task ([\w.]+)\[[\w-]+\] succeeded in [\d.e-]+s: (.*)$")
-    for path in sorted(logs.glob("worker-*.log")):
-        for line in path.read_text(errors="replace").splitlines():
-            if m := pattern.search(line):
-                done[m.group(1)] += 1
-                if m.group(1) == "triage.tasks.sweep_pending" and m.group(2).isdigit():
-                    swept += int(m.group(2))
-            elif "retry" in line.lower() and "Task" in line:
-                retries += 1
-            elif "ERROR" in line or "CRITICAL" in line or "Traceback" in line:
-                errors.append(f"{path.name}: {line[:200]}")
-    return done, swept, retries, errors
-
-
 # --- the run -------------------------------------------------------------------------------------
 
 
@@ -767,157 +487,6 @@ def warm_up(port: int, world: World) -> None:
             status, data, _ = conn.send("GET", endpoint.split(" ", 1)[1], None, headers)
             assert status == 200, (endpoint, status, data[:300])
         conn.close()  # a new connection: the other worker may take it
-
-
-def report(
-    args: argparse.Namespace,
-    world: World,
-    load: Load,
-    elapsed: float,
-    cpu: dict[str, float],
-    busy: float,
-    w: Watch,
-    base: tuple[int, int],
-    flags_base: tuple[int, int],
-    drained: float,
-    left: int,
-    tasks: tuple[Counter[str], int, int, list[str]],
-    load_before: tuple[float, float, float],
-) -> None:
-    from django.db import connection
-    from django.db.models import Q
-
-    from coaching.models import CheckIn, Session
-    from triage.models import Flag, FlagEvent
-
-    total = sum(len(s.latencies) for s in load.stats.values())
-    errors = sum(s.errors for s in load.stats.values())
-    print()
-    print(f"load: {elapsed:.1f} s, {total:,} requests, {total / elapsed:.1f} req/s overall")
-    print()
-    print("| endpoint | requests | req/s | p50 ms | p95 ms | p99 ms | errors | error rate |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for endpoint, s in load.stats.items():
-        n = len(s.latencies)
-        rate = s.errors / n if n else 0.0
-        print(
-            f"| `{endpoint}` | {n:,} | {n / elapsed:.1f} | {s.pct(50):.0f} | {s.pct(95):.0f} "
-            f"| {s.pct(99):.0f} | {s.errors} | {rate:.2%} |"
-        )
-    everything = Stats([x for s in load.stats.values() for x in s.latencies])
-    print(
-        f"| **all** | {total:,} | {total / elapsed:.1f} | {everything.pct(50):.0f} | "
-        f"{everything.pct(95):.0f} | {everything.pct(99):.0f} | {errors} | "
-        f"{errors / total if total else 0:.2%} |"
-    )
-    statuses = Counter()
-    for s in load.stats.values():
-        statuses.update(s.statuses)
-    print(
-        f"statuses: {dict(sorted(statuses.items()))}; requests resent on a connection the "
-        f"server had closed: {load.resent}; 201 answers that were replays: {load.replayed}"
-    )
-    for endpoint, s in load.stats.items():
-        for sample in s.samples:
-            print(f"  error on {endpoint}: {sample}")
-
-    print()
-    print(
-        "CPU during the load (s of CPU; "
-        f"{elapsed:.0f} s × {os.cpu_count()} cores = {elapsed * (os.cpu_count() or 1):.0f} "
-        f"available; machine busy {busy:.0%}):"
-    )
-    accounted = 0.0
-    for name, seconds in cpu.items():
-        accounted += seconds
-        print(f"  {name}: {seconds:.0f} s ({seconds / elapsed:.2f} cores)")
-    rest = busy * elapsed * (os.cpu_count() or 1) - accounted
-    print(
-        f"  the rest (Redis, PostgreSQL's own processes, other work on the machine): "
-        f"{rest:.0f} s ({rest / elapsed:.2f} cores)"
-    )
-    stack = sum(v for k, v in cpu.items() if not k.startswith("load generator"))
-    per_request = stack / total if total else float("nan")
-    print(
-        f"stack CPU per request of this mix (gunicorn + Celery + PostgreSQL backends; the "
-        f"review of each log included): {per_request * 1000:.1f} ms, so {os.cpu_count()} "
-        f"dedicated cores would saturate at about {(os.cpu_count() or 1) / per_request:.0f} "
-        f"req/s of it"
-    )
-    print("peak RSS (VmHWM), MB:")
-    for role, pids in w.peaks.items():
-        values = sorted(pids.values(), reverse=True)
-        shown = " / ".join(f"{kb / 1024:.0f}" for kb in values[:6])
-        more = f" (+{len(values) - 6} more)" if len(values) > 6 else ""
-        print(f"  {role} ({len(values)} process{'es' if len(values) > 1 else ''}): {shown}{more}")
-
-    done, swept, retries, error_lines = tasks
-    print(
-        f"broker queue at most {w.queue_max} tasks; logs of the run pending review at most "
-        f"{w.pending_max}; tasks run: "
-        + ", ".join(f"{n:,} {name.rsplit('.', 1)[1]}" for name, n in done.most_common())
-        + f"; logs re-enqueued by the sweeper: {swept}; task retries: {retries}; "
-        f"error lines in the workers' logs: {len(error_lines)}"
-    )
-    for line in error_lines[:5]:
-        print(f"  {line}")
-
-    # the equality
-    print()
-    lag = {}
-    with connection.cursor() as cursor:
-        for name, table, pk in (("sessions", "coaching_session", base[0]),
-                                ("check-ins", "coaching_checkin", base[1])):  # fmt: skip
-            cursor.execute(
-                "SELECT percentile_cont(array[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY d), "
-                "max(d) FROM (SELECT extract(epoch FROM reviewed_at - created_at) * 1000 AS d "
-                f"FROM {table} WHERE id > %s AND review_state = 'reviewed') t",
-                [pk],
-            )
-            lag[name] = cursor.fetchone()
-    print(
-        f"drain: {drained:.1f} s after the load stopped until no log of the run was pending "
-        f"({left} still pending)"
-    )
-    holds = True
-    for name, model, pk, keys in (
-        ("sessions", Session, base[0], load.session_keys),
-        ("check-ins", CheckIn, base[1], load.check_in_keys),
-    ):
-        rows = model.objects.filter(pk__gt=pk)
-        stored_keys = {str(k) for k in rows.values_list("idempotency_key", flat=True)}
-        stored = len(stored_keys)
-        reviewed = rows.filter(review_state="reviewed").count()
-        same_keys = stored_keys == keys and rows.count() == stored
-        ok = len(keys) == stored == reviewed and same_keys
-        holds &= ok
-        (p50, p95, p99), worst = lag[name][0] or (0, 0, 0), lag[name][1] or 0
-        print(
-            f"{name:9}: sent {len(keys):,} (201 answers) = stored {stored:,} (rows created "
-            f"during the run{', the same keys' if same_keys else ', NOT the same keys'}) = "
-            f"reviewed {reviewed:,}: {'HOLDS' if ok else 'DOES NOT HOLD'}; saved → reviewed: "
-            f"p50 {p50:.0f} ms, p95 {p95:.0f} ms, p99 {p99:.0f} ms, max {worst:.0f} ms"
-        )
-    print(f"sessions sent = sessions stored = sessions reviewed, and the same for check-ins: "
-          f"{'HOLDS' if holds else 'DOES NOT HOLD'}")  # fmt: skip
-    flags_base, events_base = flags_base
-    opened = Flag.objects.filter(pk__gt=flags_base)
-    dismissed = FlagEvent.objects.filter(
-        pk__gt=events_base, action=FlagEvent.Action.DISMISSED
-    ).count()
-    print(
-        f"flags: {sum(world.flags_open.values())} open before; {opened.count()} opened during "
-        f"the run ({opened.filter(urgency=Flag.Urgency.EMERGENCY).count()} emergency); "
-        f"{dismissed} dismissed through the API; "
-        f"{Flag.objects.filter(Q(status=Flag.Status.OPEN)).count()} open at the end"
-    )
-    after = os.getloadavg()
-    print(
-        f"load average before {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}, "
-        f"after {after[0]:.2f} {after[1]:.2f} {after[2]:.2f} (1/5/15 min)"
-    )
-    if not holds:
-        sys.exit(1)
 
 
 if __name__ == "__main__":
