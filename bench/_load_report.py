@@ -7,13 +7,31 @@ import argparse
 import os
 import sys
 from collections import Counter
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bench._stack import Watch
 
 if TYPE_CHECKING:
     from bench._load_data import World
-    from bench.load import Load, Stats
+    from bench.load import Load
+
+
+@dataclass
+class Stats:
+    latencies: list[float] = field(default_factory=list)
+    statuses: Counter[int] = field(default_factory=Counter)  # 0: no answer
+    samples: list[str] = field(default_factory=list)  # a few error answers
+
+    @property
+    def errors(self) -> int:
+        return sum(n for s, n in self.statuses.items() if s == 0 or s >= 400)
+
+    def pct(self, p: float) -> float:
+        ordered = sorted(self.latencies)
+        if not ordered:
+            return float("nan")
+        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
 
 
 def report(

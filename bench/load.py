@@ -50,7 +50,6 @@ import threading
 import time
 import uuid
 import warnings
-from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -85,7 +84,7 @@ from bench._load_data import (
     World,
     populate,
 )
-from bench._load_report import report
+from bench._load_report import Stats, report
 from bench._stack import (
     Watch,
     celery_processes,
@@ -99,23 +98,6 @@ from bench._stack import (
 )
 
 # --- the load ------------------------------------------------------------------------------------
-
-
-@dataclass
-class Stats:
-    latencies: list[float] = field(default_factory=list)
-    statuses: Counter[int] = field(default_factory=Counter)  # 0: no answer
-    samples: list[str] = field(default_factory=list)  # a few error answers
-
-    @property
-    def errors(self) -> int:
-        return sum(n for s, n in self.statuses.items() if s == 0 or s >= 400)
-
-    def pct(self, p: float) -> float:
-        ordered = sorted(self.latencies)
-        if not ordered:
-            return float("nan")
-        return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
 
 
 class Connection:
