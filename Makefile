@@ -61,11 +61,12 @@ run: $(VENV)/.installed-base node_modules/.installed
 	@$(PY) manage.py banner
 	@exec $(VENV)/bin/honcho -f Procfile.dev start
 
-## make test: install everything, lint, check the layering and migrations, run the suite on PostgreSQL + Redis.
+## make test: install everything, lint, check the layering, the types and migrations, run the suite on PostgreSQL + Redis.
 test: $(VENV)/.installed-dev node_modules/.installed chromium check-services
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 	DJANGO_DEBUG=true $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
 
@@ -73,6 +74,7 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 
 fmt: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check --fix .

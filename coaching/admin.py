@@ -8,7 +8,8 @@ refuses (``ValidationError``) nothing is written and the form comes back with th
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar, cast
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
@@ -77,6 +78,10 @@ from coaching.services import (
 from coaching.views import export_download
 from exercises.selectors import exercise_list
 
+M = TypeVar("M", bound=Model)
+# what get_list_display answers: field names and admin callables
+ListDisplay = list[str | Callable[[Any], str | bool]]
+
 # --- shared machinery -----------------------------------------------------------------------
 
 
@@ -107,14 +112,20 @@ def _adopt(target: Model, saved: Model) -> None:
 
 def _record(
     formset: BaseInlineFormSet,
-    new: list[Model] | None = None,
-    changed: list[tuple[Model, list[str]]] | None = None,
-    deleted: list[Model] | None = None,
+    new: list[M] | None = None,
+    changed: list[tuple[M, list[str]]] | None = None,
+    deleted: list[M] | None = None,
 ) -> None:
     """What ``formset.save()`` would leave behind for the admin's change message."""
     formset.new_objects = new or []
     formset.changed_objects = changed or []
     formset.deleted_objects = deleted or []
+
+
+def _marked_for_deletion(formset: BaseInlineFormSet, form: ModelForm) -> bool:
+    """The formset's own reading of a row's delete box (Django's ``_should_delete_form``,
+    private, so the stubs leave it out)."""
+    return bool(formset._should_delete_form(form))  # type: ignore[attr-defined]
 
 
 def _without_related_buttons(formfield: Any) -> Any:
@@ -174,7 +185,7 @@ class ServiceAdmin(admin.ModelAdmin):
     def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
         return _without_related_buttons(super().formfield_for_dbfield(db_field, request, **kwargs))
 
-    def save_model(self, request: HttpRequest, obj: Model, form: ModelForm, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Any, form: ModelForm, change: bool) -> None:
         """Nothing here: the services write, in ``save_related`` (they need the inlines)."""
 
     def save_related(
@@ -183,7 +194,7 @@ class ServiceAdmin(admin.ModelAdmin):
         for formset in formsets:
             _record(formset)
 
-    def has_delete_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Any | None = None) -> bool:
         return False
 
 
@@ -249,7 +260,7 @@ class ClientAdmin(ServiceAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Client]:
         return _ordered(self, request, client_list(request.user))
 
-    def get_list_display(self, request: HttpRequest) -> list[str]:
+    def get_list_display(self, request: HttpRequest) -> ListDisplay:
         if _is_superuser(request):
             return [*self.list_display[:3], "practice_name", *self.list_display[3:]]
         if not _manages_trainers(request):
@@ -291,7 +302,7 @@ class ClientAdmin(ServiceAdmin):
         ]
 
     def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
-        initial = super().get_changeform_initial_data(request)
+        initial: dict[str, Any] = super().get_changeform_initial_data(request)
         trainer = profile_of(request.user).trainer
         if trainer is not None:
             initial.setdefault("trainer", trainer.pk)
@@ -568,7 +579,9 @@ class PrescriptionInline(PrescriptionInlineBase):
         formset = super().get_formset(request, obj, **kwargs)
         # "End?" ends the prescription (the service keeps the row): the admin's check that a
         # deletion would not remove protected rows (the client's logged entries) does not apply.
-        formset.form.hand_clean_DELETE = lambda form: None
+        # (hand_clean_DELETE is a method of the form class get_formset builds inside itself:
+        # the stubs cannot know it.)
+        formset.form.hand_clean_DELETE = lambda form: None  # type: ignore[attr-defined]
         return formset
 
     def _editable(self, obj: Program | None) -> bool:
@@ -596,7 +609,7 @@ class EndedPrescriptionInline(admin.TabularInline):
 
     model = Prescription
     template = "admin/coaching/edit_inline/tabular.html"
-    fields = ["exercise_name", "dose", "started", "ended", "replaced_with"]
+    fields = ("exercise_name", "dose", "started", "ended", "replaced_with")
     readonly_fields = fields
     extra = 0
     max_num = 0
@@ -677,7 +690,7 @@ class ProgramAdmin(ServiceAdmin):
         qs = programs_for(request.user).annotate(_exercises=Count("prescriptions", filter=current))
         return _ordered(self, request, qs)
 
-    def get_list_display(self, request: HttpRequest) -> list[str]:
+    def get_list_display(self, request: HttpRequest) -> ListDisplay:
         if _manages_trainers(request):
             return list(self.list_display)
         return [c for c in self.list_display if c != "trainer_name"]
@@ -749,9 +762,9 @@ class ProgramAdmin(ServiceAdmin):
             return
         data = form.cleaned_data
         specs = [
-            f.spec()
+            cast(PrescriptionForm, f).spec()  # the inline's form; the formset's types can't know
             for f in current.forms
-            if f.has_changed() and not current._should_delete_form(f)
+            if f.has_changed() and not _marked_for_deletion(current, f)
         ]
         program = program_create(
             actor=request.user,
@@ -778,7 +791,7 @@ class ProgramAdmin(ServiceAdmin):
         new, changed, ended = [], [], []
         for form in formset.initial_forms:
             original = stored[form.instance.pk]
-            if formset._should_delete_form(form):
+            if _marked_for_deletion(formset, form):
                 ended.append(prescription_end(actor=request.user, prescription=original))
             elif form.has_changed():
                 changes = {
@@ -794,8 +807,9 @@ class ProgramAdmin(ServiceAdmin):
                 )
                 changed.append((replacement, form.changed_data))
         for form in formset.extra_forms:
-            if form.has_changed() and not formset._should_delete_form(form):
-                new.append(prescription_add(actor=request.user, program=program, spec=form.spec()))
+            if form.has_changed() and not _marked_for_deletion(formset, form):
+                spec = cast(PrescriptionForm, form).spec()  # the inline's form, as above
+                new.append(prescription_add(actor=request.user, program=program, spec=spec))
         _record(formset, new=new, changed=changed, deleted=ended)
 
     # columns and read-only fields
@@ -860,7 +874,7 @@ class ProgramTemplateAdmin(ServiceAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[ProgramTemplate]:
         return _ordered(self, request, templates_for(request.user))
 
-    def get_list_display(self, request: HttpRequest) -> list[str]:
+    def get_list_display(self, request: HttpRequest) -> ListDisplay:
         if _is_superuser(request):
             return [*self.list_display[:1], "practice", *self.list_display[1:]]
         return list(self.list_display)
@@ -951,14 +965,14 @@ class TrainerAdmin(ReadOnlyAdmin):
     list_display = ["name", "username", "email", "practice_admin", "client_count"]
     search_fields = ["user__first_name", "user__last_name", "user__username"]
     ordering = ["user__first_name", "user__last_name", "user__username"]
-    fields = ["name", "username", "email", "practice_name", "practice_admin", "client_count"]
+    fields = ("name", "username", "email", "practice_name", "practice_admin", "client_count")
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Trainer]:
         qs = trainers_for(request.user).annotate(_clients=Count("clients"))
         return _ordered(self, request, qs)
 
-    def get_list_display(self, request: HttpRequest) -> list[str]:
+    def get_list_display(self, request: HttpRequest) -> ListDisplay:
         if _is_superuser(request):
             return [*self.list_display[:1], "practice_name", *self.list_display[1:]]
         return list(self.list_display)
@@ -995,7 +1009,7 @@ class PracticeAdmin(ReadOnlyAdmin):
     list_display = ["name", "trainer_count", "client_count", "created_at"]
     search_fields = ["name"]
     ordering = ["name"]
-    fields = ["name", "trainer_count", "client_count", "created_at"]
+    fields = ("name", "trainer_count", "client_count", "created_at")
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Practice]:
@@ -1115,7 +1129,7 @@ class EntryInline(admin.TabularInline):
     template = "admin/coaching/edit_inline/tabular.html"
     extra = 0
     can_delete = False
-    fields = ["exercise_name", "prescribed", "done", "pain_during", "pain_location", "pain_quality"]
+    fields = ("exercise_name", "prescribed", "done", "pain_during", "pain_location", "pain_quality")
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Entry]:
@@ -1232,7 +1246,7 @@ class CheckInAdmin(ClientRecordAdmin):
     list_display_links = ["day"]
     date_hierarchy = "date"
     ordering = ["-date", "-id"]
-    fields = [
+    fields = (
         "client_link",
         "date",
         "pain",
@@ -1242,7 +1256,7 @@ class CheckInAdmin(ClientRecordAdmin):
         "review_state",
         "reviewed_at",
         "created_at",
-    ]
+    )
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[CheckIn]:

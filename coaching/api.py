@@ -20,7 +20,7 @@ request body."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in
@@ -42,7 +42,7 @@ from coaching import services
 from coaching.auth import TokenAuthentication
 from coaching.filters import ClientFilter, ProgramFilter, SessionFilter, TemplateFilter
 from coaching.log_serializers import SessionSerializer
-from coaching.models import Program, ProgramTemplate
+from coaching.models import Program, ProgramTemplate, User
 from coaching.selectors import (
     client_detail,
     client_get,
@@ -154,7 +154,7 @@ class MeView(APIView):
         summary="The signed-in person and their role",
     )
     def get(self, request: Request) -> Response:
-        user = request.user
+        user = cast(User, request.user)  # signed in: IsAuthenticated, the default permission
         return Response(
             MeSerializer(
                 {

@@ -12,7 +12,7 @@ record. The reply carries ``safety``, computed in the request from the reported 
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, cast
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -33,6 +33,7 @@ from coaching.log_serializers import (
     SessionInputSerializer,
     SessionSerializer,
 )
+from coaching.models import Client
 from coaching.selectors import (
     active_program,
     check_in_get,
@@ -98,7 +99,8 @@ class MyProgramView(APIView):
         responses={200: MyProgramSerializer},
     )
     def get(self, request: Request) -> Response:
-        program = active_program(profile_of(request.user).client, with_cues=True)
+        client = cast(Client, profile_of(request.user).client)  # IsClient let only clients in
+        program = active_program(client, with_cues=True)
         if program is None:
             raise exceptions.NotFound("You have no active program yet.")
         return Response(MyProgramSerializer(program).data)
@@ -114,7 +116,7 @@ class MyExportView(APIView):
         responses={200: OpenApiTypes.OBJECT},
     )
     def get(self, request: Request) -> Response:
-        client = profile_of(request.user).client
+        client = cast(Client, profile_of(request.user).client)  # IsClient let only clients in
         return export_response(services.client_export(actor=request.user, client=client))
 
 
@@ -183,10 +185,11 @@ class SessionViewSet(_LogViewSet):
     )
     def create(self, request: Request) -> Response:
         logged = self._log(services.session_log, SessionInputSerializer)
-        if not logged.created:  # a replay: the stored session, as any read shows it
-            logged = services.Logged(session_get(request.user, logged.record.pk), False, None)
-        # (a new session is answered from what was just written: no need to read it back)
-        return self._created(logged, SessionSerializer)
+        # new or replayed, the stored session as any read shows it (entries, sets, exercises)
+        stored = session_get(request.user, logged.record.pk)
+        return self._created(
+            services.Logged(stored, logged.created, logged.safety), SessionSerializer
+        )
 
 
 @extend_validation_errors(["invalid"], "Idempotency-Key", actions=["create"])

@@ -17,7 +17,7 @@ from coaching.services import PrescriptionSpec
 from exercises.models import Exercise
 
 DOSE_FIELDS = ["exercise", "sets", "reps_min", "reps_max", "load_kg", "hold_seconds", "tempo"]
-PRESCRIPTION_FIELDS = [*DOSE_FIELDS, "notes"]
+PRESCRIPTION_FIELDS = (*DOSE_FIELDS, "notes")
 
 
 def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
@@ -83,10 +83,14 @@ class PrescriptionForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields.get("exercise")
-        if isinstance(field, forms.ModelChoiceField) and self.instance.exercise_id:
+        if (
+            isinstance(field, forms.ModelChoiceField)
+            and field.queryset is not None
+            and self.instance.exercise_id
+        ):
             field.queryset = field.queryset | Exercise.objects.filter(pk=self.instance.exercise_id)
         if "exercise" in self.fields:
-            widget = self.fields["exercise"].widget
+            widget: Any = self.fields["exercise"].widget
             widget = getattr(widget, "widget", widget)  # inside the admin's related wrapper
             widget.attrs.update({"data-width": "13em", "style": "width: 13em"})  # for select2
         for name, width in self.WIDTHS.items():
@@ -115,7 +119,8 @@ class PrescriptionForm(forms.ModelForm):
         return load
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         low, high = data.get("reps_min"), data.get("reps_max")
         if low is not None and not 1 <= low <= 100:
             self.add_error("reps_min", "Between 1 and 100 reps.")
@@ -216,7 +221,8 @@ class ProgramAddForm(forms.ModelForm):
             self.fields["sessions_per_week"].initial = None
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not data.get("name") and not data.get("template") and "name" not in self.errors:
             self.add_error("name", "Name the program, or choose a template.")
         sessions = data.get("sessions_per_week")

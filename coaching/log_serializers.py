@@ -61,7 +61,9 @@ class EntryInputSerializer(serializers.Serializer):
     pain_quality = serializers.ChoiceField(
         choices=PainQuality.choices, required=False, allow_blank=True, default=""
     )
-    sets = SetInputSerializer(
+    # DRF hands a many=True serializer's min_length/max_length to its ListSerializer; the stubs'
+    # __init__ leaves them out
+    sets = SetInputSerializer(  # type: ignore[call-arg]
         many=True,
         min_length=1,
         max_length=limits.SETS_PER_ENTRY.high,
@@ -77,7 +79,7 @@ class SessionInputSerializer(serializers.Serializer):
     pain_after = _pain("Pain just after the session, 0–10.")
     symptoms = _symptoms()
     notes = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
-    entries = EntryInputSerializer(
+    entries = EntryInputSerializer(  # type: ignore[call-arg]  # min/max_length: as above
         many=True,
         min_length=1,
         max_length=limits.ENTRIES_PER_SESSION.high,

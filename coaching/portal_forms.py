@@ -16,10 +16,11 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.http import QueryDict
 from django.utils import timezone
 
 from coaching import limits
@@ -84,7 +85,8 @@ class KeyedForm(forms.Form):
 
     def renew_key(self) -> None:
         """Give a re-shown form a fresh key (after its key was used for another record)."""
-        data = self.data.copy()
+        # bound to the request's POST or to a dict (the form's type says only Mapping)
+        data = cast("QueryDict | dict[str, Any]", self.data).copy()
         data[self.add_prefix("idempotency_key")] = str(_new_key())
         self.data = data
 
@@ -203,7 +205,8 @@ class EntryForm(forms.Form):
         return bool(self.is_bound and self.is_valid() and self.cleaned_data.get("skipped"))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if self.prescribed is None:
             raise ValidationError("Not one of your prescriptions: reload the page.")
         if not data.get("skipped") and data.get("pain_during") is None:
@@ -244,13 +247,17 @@ class BaseEntryFormSet(forms.BaseFormSet):
         return kwargs
 
 
-EntryFormSet = forms.formset_factory(
-    EntryForm,
-    formset=BaseEntryFormSet,
-    extra=0,
-    max_num=limits.ENTRIES_PER_SESSION.high,
-    absolute_max=limits.ENTRIES_PER_SESSION.high,
-    validate_max=True,
+# (formset_factory's stub answers the generic BaseFormSet; it is a BaseEntryFormSet)
+EntryFormSet = cast(
+    type[BaseEntryFormSet],
+    forms.formset_factory(
+        EntryForm,
+        formset=BaseEntryFormSet,
+        extra=0,
+        max_num=limits.ENTRIES_PER_SESSION.high,
+        absolute_max=limits.ENTRIES_PER_SESSION.high,
+        validate_max=True,
+    ),
 )
 
 
@@ -290,8 +297,12 @@ class SessionLogForm:
         self.session = SessionForm(
             data, initial={"idempotency_key": _new_key(), "performed_at": _now_to_the_minute()}
         )
+        initial = None
         if data is None:
-            prescriptions: list[Prescription | None] = list(program.current) if program else []
+            # program.current: prefetched by the selectors (to_attr), unknown to the model's type
+            current = list(program.current) if program else []  # type: ignore[attr-defined]
+            prescriptions: list[Prescription | None] = list(current)
+            initial = [{"prescription": p.pk} for p in current]
         else:
             ids = _posted_ids(data, self.prefix)
             own = loggable_prescriptions(actor).filter(pk__in=[i for i in ids if i is not None])
@@ -301,7 +312,7 @@ class SessionLogForm:
             data,
             prefix=self.prefix,
             prescriptions=prescriptions,
-            initial=None if data is not None else [{"prescription": p.pk} for p in prescriptions],
+            initial=initial,
         )
         # which form answers the service's entries.<i> and entries.<i>.sets.<j>
         self._entry_forms: list[EntryForm] = []
@@ -384,7 +395,7 @@ class SessionLogForm:
     def error_summary(self) -> list[ErrorLink]:
         links = _form_errors(self.session, "")
         for message in self.entries.non_form_errors():
-            links.append(ErrorLink(message, "exercises"))
+            links.append(ErrorLink(str(message), "exercises"))
         for i, form in enumerate(self.entries.forms):
             links += _form_errors(form, f"{form.title}: ", f"entry-{i}")
             for message in form.sets.non_form_errors():

@@ -4,11 +4,12 @@ another trainer's clients anywhere — lists, detail pages, autocomplete, filter
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, Model, OuterRef, Prefetch, QuerySet, Subquery
 from django.http import Http404
@@ -25,10 +26,11 @@ from coaching.models import (
     Set,
     TemplatePrescription,
     Trainer,
+    User,
 )
 from exercises.permissions import CATALOGUE_EDITORS_GROUP
 
-Actor = AbstractBaseUser | AnonymousUser
+Actor = User | AnonymousUser
 M = TypeVar("M", bound=Model)
 
 
@@ -52,7 +54,7 @@ class Profile:
     @classmethod
     def of(cls, user: object) -> Profile:
         """The profile of a user whose ``trainer`` and ``client`` relations were selected."""
-        trainer = related_or_none(user, "trainer")
+        trainer: Trainer | None = related_or_none(user, "trainer")
         return cls(trainer=trainer, client=None if trainer else related_or_none(user, "client"))
 
 
@@ -71,7 +73,7 @@ def profile_of(actor: Actor) -> Profile:
     the API's token authentication already read it with the token)."""
     if not actor.is_authenticated:
         return Profile()
-    cached = getattr(actor, "_coaching_profile", None)
+    cached: Profile | None = getattr(actor, "_coaching_profile", None)
     if cached is None:
         row = (
             get_user_model()
@@ -81,11 +83,11 @@ def profile_of(actor: Actor) -> Profile:
             .get(pk=actor.pk)
         )
         cached = Profile.of(row)
-        actor._coaching_profile = cached  # type: ignore[union-attr]
+        actor._coaching_profile = cached
     return cached
 
 
-def related_or_none(obj: object, name: str) -> object | None:
+def related_or_none(obj: object, name: str) -> Any:
     try:
         return getattr(obj, name)
     except ObjectDoesNotExist:
@@ -119,7 +121,7 @@ def trainers_for(actor: Actor) -> QuerySet[Trainer]:
         return qs
     profile = profile_of(actor)
     if profile.is_practice_admin:
-        return qs.filter(practice=profile.trainer.practice)
+        return qs.filter(practice=profile.practice)
     if profile.trainer:
         return qs.filter(pk=profile.trainer.pk)
     return qs.none()
@@ -133,7 +135,7 @@ def clients_for(actor: Actor) -> QuerySet[Client]:
         return qs
     profile = profile_of(actor)
     if profile.is_practice_admin:
-        return qs.filter(practice=profile.trainer.practice)
+        return qs.filter(practice=profile.practice)
     if profile.trainer:
         return qs.filter(trainer=profile.trainer)
     return qs.none()
@@ -240,6 +242,7 @@ def exercises_prescribed(exercise_ids: list[int]) -> dict[int, str]:
     """Registered in ``settings.EXERCISE_IN_USE_CHECKS``: an exercise prescribed in an active
     program, or in a template of the library, must not be retired."""
     reasons: dict[int, str] = {}
+    row: Mapping[str, Any]  # one row of either query's values()
     active = (
         Prescription.objects.filter(
             exercise_id__in=exercise_ids,
@@ -269,7 +272,7 @@ def exercises_prescribed(exercise_ids: list[int]) -> dict[int, str]:
 # --- what clients log -------------------------------------------------------------------------
 
 
-def _client_records(actor: Actor, qs: QuerySet) -> QuerySet:
+def _client_records(actor: Actor, qs: QuerySet[M]) -> QuerySet[M]:
     """A client's own records; a trainer's clients' (a practice admin: the practice's)."""
     if actor.is_authenticated and actor.is_superuser:
         return qs

@@ -299,7 +299,7 @@ class ClientSerializer(serializers.Serializer):
 
     @extend_schema_field(ActiveProgramSerializer(allow_null=True))
     def get_active_program(self, client: Client) -> dict[str, Any] | None:
-        programs = client.active_programs  # prefetched by the selector
+        programs = client.active_programs  # type: ignore[attr-defined]  # prefetched by client_list
         return ActiveProgramSerializer(programs[0]).data if programs else None
 
 

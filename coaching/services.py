@@ -18,7 +18,7 @@ from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Max, QuerySet
+from django.db.models import Max
 from django.utils import timezone
 
 from coaching import hooks, limits
@@ -297,7 +297,9 @@ def _check_template(
     _check_prescriptions(prescriptions)
     _check_sessions_per_week(sessions_per_week)
     taken = ProgramTemplate.objects.filter(practice_id=practice_id, name=name)
-    if taken.exclude(pk=template_id).exists():
+    if template_id is not None:
+        taken = taken.exclude(pk=template_id)
+    if taken.exists():
         raise ValidationError({"name": "The practice already has a template with this name."})
 
 
@@ -632,15 +634,6 @@ def _replay(
     return record
 
 
-def _prefetched(manager: Any, rows: list[Any]) -> QuerySet:
-    """Rows as a related manager's prefetch cache, as Django's own prefetching leaves it:
-    ``obj.related.all()`` reads them with no query (and a filtered clone queries correctly)."""
-    cache = manager.get_queryset()
-    cache._result_cache = list(rows)
-    cache._prefetch_done = True
-    return cache
-
-
 def _log_once(
     model: type[Session] | type[CheckIn],
     *,
@@ -725,20 +718,11 @@ def session_log(
             )
             for i, e in enumerate(spec.entries)
         )
-        sets = Set.objects.bulk_create(
+        Set.objects.bulk_create(
             Set(entry=entry, number=n, reps=s.reps, load_kg=s.load_kg, rpe=s.rpe)
             for entry, e in zip(entries, spec.entries, strict=True)
             for n, s in enumerate(e.sets, start=1)
         )
-        # what was just written is what the answer shows: no need to read it back
-        by_entry: dict[int, list[Set]] = {}
-        for row in sets:
-            by_entry.setdefault(row.entry_id, []).append(row)
-        for entry in entries:
-            entry._prefetched_objects_cache = {
-                "sets": _prefetched(entry.sets, by_entry.get(entry.pk, []))
-            }
-        session._prefetched_objects_cache = {"entries": _prefetched(session.entries, entries)}
         return session
 
     return _log_once(
@@ -786,8 +770,12 @@ def _may_manage_data(actor: Actor, client: Client) -> bool:
     """The practice's admin (or a superuser) erases or anonymises a client."""
     if actor.is_authenticated and actor.is_superuser:
         return True
-    profile = profile_of(actor)
-    return profile.is_practice_admin and profile.trainer.practice_id == client.practice_id
+    trainer = profile_of(actor).trainer
+    return (
+        trainer is not None
+        and trainer.is_practice_admin
+        and trainer.practice_id == client.practice_id
+    )
 
 
 def client_export(*, actor: Actor, client: Client) -> dict[str, Any]:

@@ -93,7 +93,7 @@ def home(request: HttpRequest) -> HttpResponse:
     program = active_program(client, with_cues=True)
     # what the trainer changed lately (a flag applied, an edit) is pointed out on the page
     recent = timezone.now() - timedelta(days=CHANGE_NOTICE_DAYS)
-    for p in program.current if program else []:
+    for p in program.current if program else []:  # type: ignore[attr-defined]  # prefetched
         p.recently_changed = p.replaces_id is not None and p.started_at >= recent
     return _page(request, "portal/today.html", {"client": client, "program": program})
 
@@ -187,9 +187,11 @@ def _after_logging(request: HttpRequest, logged: services.Logged) -> HttpRespons
         messages.success(request, f"Your {what} is saved. Thank you!")
     else:
         messages.info(request, f"This {what} was already saved.")
-    pains = [record.pain_before, record.pain_after] if is_session else [record.pain]
-    if is_session:
+    if isinstance(record, Session):
+        pains = [record.pain_before, record.pain_after]
         pains += [e.pain_during for e in record.entries.all()]
+    else:
+        pains = [record.pain]
     if max(pains) >= TOO_MUCH[0]:
         messages.warning(request, f"You rated your pain {max(pains)}. {TOO_MUCH[3]}")
     return redirect("portal:history")

@@ -49,7 +49,7 @@ class Pagination(PageNumberPagination):
 def lockout_response(
     request: HttpRequest,
     original_response: HttpResponse | None = None,
-    credentials: dict | None = None,
+    credentials: dict[str, Any] | None = None,
 ) -> HttpResponse:
     """django-axes calls this once a login is locked out: the API's error envelope for API
     requests, the portal's page for everything else. 429 either way."""
@@ -127,7 +127,7 @@ class DateTimeField(serializers.DateTimeField):
     RFC 3339 time, so such a time is given in UTC. For times a client sends (``performed_at``
     may be any time in the past), not only the server's own."""
 
-    def to_representation(self, value: datetime | str | None) -> str | None:
+    def to_representation(self, value: datetime) -> str:
         text = super().to_representation(value)
         if isinstance(value, datetime) and text and _OFFSET_WITH_SECONDS.search(text):
             return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
@@ -143,7 +143,7 @@ class UtcIsoDateTimeField(IsoDateTimeField):
     (year 1 with a positive offset, year 9999 with a negative one) is a 400, not a 500."""
 
     def to_python(self, value: object) -> datetime | None:
-        parsed = super().to_python(value)
+        parsed: datetime | None = super().to_python(value)
         if parsed is None:
             return None
         try:
@@ -221,7 +221,7 @@ def truthful_schema(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     return result
 
 
-def error_envelope(name: str, code: str) -> serializers.Serializer:
+def error_envelope(name: str, code: str) -> serializers.Serializer[Any]:
     """The error envelope with one code, for the schema: an answer that drf-standardized-errors
     does not document by itself (a view's own 409, the sign-in lockout's 429)."""
     return inline_serializer(
@@ -299,7 +299,7 @@ def __getattr__(name: str) -> Any:
             """drf-spectacular's, with the serializer's ``schema_constraints`` (``{field:
             {keyword: value}}``) added to its fields: what a service or a cross-field check
             refuses and the field cannot declare without answering differently."""
-            schema = super()._map_basic_serializer(serializer, direction)
+            schema: dict[str, Any] = super()._map_basic_serializer(serializer, direction)
             properties = schema.get("properties", {})
             for name, constraints in getattr(serializer, "schema_constraints", {}).items():
                 if name in properties:

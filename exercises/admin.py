@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
+from django.forms import ModelForm
 from django.http import HttpRequest
 from django.utils.html import format_html_join
 
@@ -103,7 +104,9 @@ class ExerciseAdmin(admin.ModelAdmin):
             super().get_queryset(request).annotate(_variations=Count("harder_edges", distinct=True))
         )
 
-    def get_search_results(self, request, queryset, search_term):  # type: ignore[no-untyped-def]
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Exercise], search_term: str
+    ) -> tuple[QuerySet[Exercise], bool]:
         # Pickers outside the catalogue (a program's exercise picker) offer published exercises
         # only; the catalogue's own pickers (the progression graph) offer every exercise.
         queryset, may_have_duplicates = super().get_search_results(request, queryset, search_term)
@@ -156,7 +159,9 @@ class ExerciseAdmin(admin.ModelAdmin):
     def return_to_draft(self, request: HttpRequest, queryset: QuerySet[Exercise]) -> None:
         self._set_status(request, queryset, Exercise.Status.DRAFT)
 
-    def save_model(self, request, obj, form, change):  # type: ignore[no-untyped-def]
+    def save_model(
+        self, request: HttpRequest, obj: Exercise, form: ModelForm, change: bool
+    ) -> None:
         # A status change made in the form goes through the same rules as the actions.
         if change and "status" in form.changed_data:
             wanted = obj.status

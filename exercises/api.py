@@ -132,7 +132,10 @@ class ExerciseViewSet(viewsets.ReadOnlyModelViewSet):
             raise NotFound  # not a slug (PostgreSQL refuses to compare a NUL character)
         return super().get_object()
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponseBase:
+    # DRF answers whatever HttpResponseBase a handler returns (a 304 here); the stubs say Response
+    def list(  # type: ignore[override]
+        self, request: Request, *args: Any, **kwargs: Any
+    ) -> HttpResponseBase:
         """Every signed-in user sees the same catalogue, and it changes rarely: answers are
         cached by catalogue revision and query, and carry an ETag so that an app that already
         has this revision gets a 304."""

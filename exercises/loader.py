@@ -187,12 +187,12 @@ def _cross_check(data: CatalogueData) -> list[str]:
     equipment = {e["slug"] for e in data["equipment"]}
     exercises = {e["slug"] for e in data["exercises"]}
     for ex in data["exercises"]:
-        for field, known in (
-            ("primary_muscles", muscles),
-            ("stabilizers", muscles),
-            ("equipment", equipment),
+        for field, slugs, known in (
+            ("primary_muscles", ex["primary_muscles"], muscles),
+            ("stabilizers", ex["stabilizers"], muscles),
+            ("equipment", ex["equipment"], equipment),
         ):
-            for slug in ex[field]:
+            for slug in slugs:
                 if slug not in known:
                     problems.append(
                         f"exercises['{ex['slug']}'].{field}: '{slug}' is not defined "
@@ -223,7 +223,7 @@ def validate_catalogue(raw: Any) -> CatalogueData:
     serializer = _CatalogueIn(data=raw)
     if not serializer.is_valid():
         raise CatalogueFileError(_flatten(serializer.errors, raw))
-    data: CatalogueData = serializer.validated_data  # type: ignore[assignment]
+    data: CatalogueData = serializer.validated_data
     problems = _cross_check(data)
     if problems:
         raise CatalogueFileError(problems)

@@ -6,7 +6,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractUser, AnonymousUser
 from django.db.models import Prefetch, QuerySet
 from rest_framework.fields import DateTimeField
 
@@ -19,7 +19,7 @@ from exercises.models import (
     ProgressionEdge,
 )
 
-Actor = AbstractBaseUser | AnonymousUser
+Actor = AbstractUser | AnonymousUser
 PUBLISHED = Exercise.Status.PUBLISHED
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -149,7 +150,10 @@ class LoadReport:
         return "exercises: " + ", ".join(parts) + "; " + edges
 
 
-def _upsert_named(model: type[Muscle] | type[Equipment], rows: list[dict[str, str]]) -> dict:
+Named = TypeVar("Named", Muscle, Equipment)
+
+
+def _upsert_named(model: type[Named], rows: list[dict[str, str]]) -> dict[str, Named]:
     existing = {obj.slug: obj for obj in model.objects.all()}
     for row in rows:
         obj = existing.get(row["slug"])
@@ -179,7 +183,8 @@ _SCALARS = {
 
 
 def _scalar_values(data: ExerciseData) -> dict[str, object]:
-    values = {field: data[key] for key, field in _SCALARS.items()}
+    fields: Mapping[str, object] = data
+    values = {field: fields[key] for key, field in _SCALARS.items()}
     p = data["prescription"]
     values.update(
         default_sets=p["sets"],
@@ -192,7 +197,12 @@ def _scalar_values(data: ExerciseData) -> dict[str, object]:
 
 
 def _sync_exercise(
-    exercise: Exercise, data: ExerciseData, muscles: dict, equipment: dict, *, created: bool
+    exercise: Exercise,
+    data: ExerciseData,
+    muscles: dict[str, Muscle],
+    equipment: dict[str, Equipment],
+    *,
+    created: bool,
 ) -> bool:
     """Make one exercise match its data; True when anything changed."""
     changed_any = created

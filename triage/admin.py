@@ -22,7 +22,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from coaching.admin import ClientAdmin, ClientRecordFilter
+from coaching.admin import ClientAdmin, ClientRecordFilter, ListDisplay
 from coaching.models import CheckIn, Client, Session
 from triage import services
 from triage.models import Flag, RuleSettings
@@ -144,7 +144,7 @@ class FlagAdmin(admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[Flag]:
         return flags_for(request.user).order_by(*self.ordering)
 
-    def get_list_display(self, request: HttpRequest) -> list[str]:
+    def get_list_display(self, request: HttpRequest) -> ListDisplay:
         # the default view is the open queue: a status column would say "Open" on every row
         if request.GET.get(StatusFilter.parameter_name) in (None, "open"):
             return [c for c in self.list_display if c != "status"]
@@ -359,7 +359,7 @@ class FlagAdmin(admin.ModelAdmin):
         messages.error(request, "Please correct the error below.")
         request.method = "GET"  # render the page (read-only) again, with the form's errors
         response = self.change_view(request, str(flag.pk))
-        if isinstance(response, TemplateResponse):
+        if isinstance(response, TemplateResponse) and response.context_data is not None:
             response.context_data.update(self._action_context(request, flag, **{action: form}))
         return response
 
@@ -429,7 +429,7 @@ class TriageClientAdmin(ClientAdmin):
             )
         )
 
-    def get_list_display(self, request: HttpRequest) -> list[str]:
+    def get_list_display(self, request: HttpRequest) -> ListDisplay:
         columns = list(super().get_list_display(request))
         return [*columns, "flags_column"]
 

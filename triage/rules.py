@@ -18,6 +18,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from statistics import fmean
+from typing import SupportsInt
 from zoneinfo import ZoneInfo
 
 from coaching.reporting import (
@@ -75,8 +76,8 @@ class Thresholds:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, values: dict[str, object]) -> Thresholds:
-        known = {f: int(v) for f, v in values.items() if f in cls.__dataclass_fields__}  # type: ignore[call-overload]
+    def from_dict(cls, values: Mapping[str, SupportsInt | str]) -> Thresholds:
+        known = {f: int(v) for f, v in values.items() if f in cls.__dataclass_fields__}
         return replace(cls(), **known)
 
 

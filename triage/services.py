@@ -25,7 +25,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from coaching.models import CheckIn, Client, Prescription, Program, ReviewState, Session
+from coaching.models import CheckIn, Client, Prescription, Program, ReviewState, Session, User
 from coaching.selectors import Actor, clients_for
 from coaching.services import prescription_replace
 from exercises.models import Exercise
@@ -146,6 +146,13 @@ def _suggestion_fields(f: Finding) -> dict[str, Any]:
     }
 
 
+def _why_withdrawn(
+    history: History, th: Thresholds, now: datetime, findings: list[Finding], flag: OpenFlag
+) -> str:
+    """``reconcile.plan``'s ``explain`` for one client: why an open flag no longer holds."""
+    return withdrawal_reason(history, th, now, flag.rule, flag.exercise_key or None, findings)
+
+
 def _reconcile(
     findings: dict[int, list[Finding]],
     histories: dict[int, History],
@@ -186,9 +193,7 @@ def _reconcile(
             client_findings,
             open_flags[client_id],
             history.closed,
-            explain=lambda flag, h=history, f=client_findings: withdrawal_reason(  # type: ignore[misc]
-                h, th, now, flag.rule, flag.exercise_key or None, f
-            ),
+            explain=partial(_why_withdrawn, history, th, now, client_findings),
         )
         for state, f in todo.refreshed:
             flag = rows[state.id]
@@ -300,15 +305,30 @@ def _flag_for_update(actor: Actor, flag: Flag) -> Flag:
     return locked
 
 
+def _decider(actor: Actor) -> User:
+    """The user deciding on a flag: one that ``_flag_for_update`` let through, so never an
+    anonymous one (who sees no client)."""
+    if not actor.is_authenticated:
+        raise PermissionDenied("Not your client's flag.")
+    return actor
+
+
 def _decide(
     flag: Flag, actor: Actor, status: str, action: str, note: str = "", **fields: object
 ) -> Flag:
+    decider = _decider(actor)
     now = timezone.now()
-    values = {"status": status, "decided_by": actor, "decided_at": now, "updated_at": now, **fields}
+    values = {
+        "status": status,
+        "decided_by": decider,
+        "decided_at": now,
+        "updated_at": now,
+        **fields,
+    }
     for name, value in values.items():
         setattr(flag, name, value)
     flag.save(update_fields=list(values))
-    FlagEvent.objects.create(flag=flag, at=now, actor=actor, action=action, note=note)
+    FlagEvent.objects.create(flag=flag, at=now, actor=decider, action=action, note=note)
     return flag
 
 
@@ -320,10 +340,11 @@ def _target_prescription(flag: Flag) -> Prescription:
         program__status=Program.Status.ACTIVE,
         ended_at__isnull=True,
     )
-    rx = (
-        current.filter(pk=flag.prescription_id).first()
-        or current.filter(exercise_id=flag.exercise_id).first()
-    )
+    rx = None
+    if flag.prescription_id is not None:
+        rx = current.filter(pk=flag.prescription_id).first()
+    if rx is None and flag.exercise_id is not None:
+        rx = current.filter(exercise_id=flag.exercise_id).first()
     if rx is None:
         raise ValidationError(
             "This exercise is no longer in the client's active program; dismiss the flag."
@@ -377,7 +398,7 @@ def _apply(*, actor: Actor, flag: Flag) -> Flag | str:
     changes: dict[str, object] = {}
     for name in ("sets", "reps_min", "reps_max", "hold_seconds"):
         if name in suggestion:
-            changes[name] = int(suggestion[name])  # type: ignore[call-overload]
+            changes[name] = int(suggestion[name])
     if "load_kg" in suggestion:
         changes["load_kg"] = Decimal(str(suggestion["load_kg"]))
     if exercise is None and not changes:
@@ -435,7 +456,11 @@ def flag_resolve(*, actor: Actor, flag: Flag, referred_to: str = "", clearance: 
         flag.clearance, flag.cleared_at, flag.updated_at = clearance, now, now
         flag.save(update_fields=["clearance", "cleared_at", "updated_at"])
         FlagEvent.objects.create(
-            flag=flag, at=now, actor=actor, action=FlagEvent.Action.CLEARED, note=clearance
+            flag=flag,
+            at=now,
+            actor=_decider(actor),
+            action=FlagEvent.Action.CLEARED,
+            note=clearance,
         )
     return flag
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+
+if TYPE_CHECKING:
+    from coaching.selectors import Profile
 
 
 class User(AbstractUser):
@@ -15,6 +20,9 @@ class User(AbstractUser):
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"
+
+    # set by coaching.selectors.profile_of on the user object it first reads (never stored)
+    _coaching_profile: Profile
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
