@@ -10,9 +10,10 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_NO_PROGRESS := 1
 # Playwright drives Debian's chromium (/usr/bin/chromium); it never downloads a browser.
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
-# Python writes its bytecode caches (a machine may set PYTHONDONTWRITEBYTECODE): without them
-# every process of the test run (pytest-xdist's workers, the Celery workers and gunicorns the
-# fault tests start) compiles every module it imports again, ~13 s of CPU each.
+# Python writes its bytecode caches (a machine may set PYTHONDONTWRITEBYTECODE), and the install
+# compiles the dependencies' once, in parallel: otherwise every process of the test run
+# (pytest-xdist's workers, the Celery workers and gunicorns the fault tests start) compiles every
+# module it imports again, ~13 s of CPU each.
 unexport PYTHONDONTWRITEBYTECODE
 NPM ?= npm
 CHROMIUM := /usr/bin/chromium
@@ -28,12 +29,12 @@ $(PY): | $(UV)
 
 # Runtime dependencies (added to whatever is there, so a developer's test tools survive `make run`).
 $(VENV)/.installed-base: requirements/base.txt | $(PY)
-	$(UV) pip install --quiet --python $(PY) --require-hashes -r requirements/base.txt
+	$(UV) pip install --quiet --compile-bytecode --python $(PY) --require-hashes -r requirements/base.txt
 	touch $@
 
 # The exact locked development environment.
 $(VENV)/.installed-dev: requirements/dev.txt | $(PY)
-	$(UV) pip sync --quiet --python $(PY) --require-hashes requirements/dev.txt
+	$(UV) pip sync --quiet --compile-bytecode --python $(PY) --require-hashes requirements/dev.txt
 	touch $@ $(VENV)/.installed-base
 
 # The portal's browser libraries (Chart.js), exactly as package-lock.json pins them, into
