@@ -32,8 +32,7 @@ from drf_standardized_errors.openapi_validation_errors import extend_validation_
 from knox.models import AuthToken
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound
-from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -43,11 +42,11 @@ from coaching.auth import TokenAuthentication
 from coaching.filters import ClientFilter, ProgramFilter, SessionFilter, TemplateFilter
 from coaching.log_serializers import SessionSerializer
 from coaching.models import Program, ProgramTemplate, User
+from coaching.permissions import IsTrainer
 from coaching.selectors import (
     client_detail,
     client_get,
     client_list,
-    profile_of,
     program_detail,
     programs_for,
     sessions_for,
@@ -183,25 +182,6 @@ def export_response(document: dict[str, Any]) -> Response:
         document,
         headers={"Content-Disposition": f'attachment; filename="my-coaching-data-{day}.json"'},
     )
-
-
-class IsTrainer(BasePermission):
-    """The trainer endpoints are for trainers (and superusers). Anyone else who is signed in
-    gets 403 on a collection route, and 404 on a detail route: a detail route names an object,
-    and the answer must not depend on whether it exists (nor on whose it is: a client's own
-    program is a 404 here too; the client app has its own endpoints)."""
-
-    message = "Only trainers can do this."
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        user = request.user
-        if not user.is_authenticated:
-            return False
-        if user.is_superuser or profile_of(user).trainer is not None:
-            return True
-        if getattr(view, "detail", False):
-            raise NotFound
-        return False
 
 
 ID = OpenApiParameter("id", int, OpenApiParameter.PATH)

@@ -18,7 +18,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import exceptions, status, viewsets
-from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -34,6 +33,7 @@ from coaching.log_serializers import (
     SessionSerializer,
 )
 from coaching.models import Client
+from coaching.permissions import IsClient
 from coaching.selectors import (
     active_program,
     check_in_get,
@@ -62,19 +62,6 @@ class KeyConflict(exceptions.APIException):
 
 
 KEY_REUSED = error_envelope("IdempotencyKeyReusedResponse", KeyConflict.default_code)
-
-
-class IsClient(BasePermission):
-    message = "Only clients log sessions and check-ins."
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        if not request.user.is_authenticated:
-            return False
-        if profile_of(request.user).client is not None:
-            return True
-        if getattr(view, "detail", False):
-            raise exceptions.NotFound
-        return False
 
 
 def idempotency_key(request: Request) -> uuid.UUID | None:

@@ -1,7 +1,7 @@
 """The trainer's flag API: ``/api/v1/flags/`` (filters ``status``, ``kind``, ``client``,
 ``urgency``, ``since``) in queue order, and the actions ``apply``, ``dismiss`` and ``resolve``.
 
-Same access rule as the other trainer endpoints (``coaching.api.IsTrainer``): 401 anonymous,
+Same access rule as the other trainer endpoints (``coaching.permissions.IsTrainer``): 401 anonymous,
 403 on the list for someone who is not a trainer, 404 for another person's flag."""
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from coaching.api import ANY_SEGMENT, IsTrainer
+from coaching.api import ANY_SEGMENT
 from coaching.filters import SINCE_HELP, _visible_clients
+from coaching.permissions import IsTrainer
 from config.api import IsoDateTimeFilter
 from triage import services
 from triage.models import Flag
