@@ -186,11 +186,16 @@ class _ModuleWorld:
         blocker.unblock()
         self._atomic = transaction.atomic()
         self._atomic.__enter__()
-        self.world = _build_world()
-        if extend is not None:
-            extend(self.world)
-        self.open = True
         self.extend = extend
+        self.world = self.build()
+        self.open = True
+
+    def build(self):  # type: ignore[no-untyped-def]
+        """A new world, with the directory's extension if it has one."""
+        world = _build_world()
+        if self.extend is not None:
+            self.extend(world)
+        return world
 
     def close(self) -> None:
         from django.db import transaction
@@ -232,10 +237,7 @@ def shared_world(module_world, db):  # type: ignore[no-untyped-def]
     import copy
 
     if not module_world.open:
-        world = _build_world()
-        if module_world.extend is not None:
-            module_world.extend(world)
-        return world
+        return module_world.build()
     return copy.deepcopy(module_world.world)
 
 
