@@ -52,7 +52,7 @@ def _groups_after_flush(request: pytest.FixtureRequest) -> None:
         marker is not None and marker.kwargs.get("transaction", False)
     )
     if transactional:
-        from coaching.roles import ensure_groups
+        from coaching.accounts.roles import ensure_groups
 
         request.getfixturevalue("transactional_db")
         ensure_groups()

@@ -60,15 +60,15 @@ class World:
 
 
 def populate(trainers: int, per_trainer: int, seed: int) -> World:
-    """Trainers through coaching.services; clients, programs and history with COPY (as
+    """Trainers through the coaching services; clients, programs and history with COPY (as
     bench/triage.py); one review of every client; a knox token for everyone."""
     from django.core.management import call_command
     from django.db import connection
     from django.utils import timezone
     from knox.models import AuthToken
 
+    from coaching.accounts.services import trainer_create
     from coaching.models import Practice, User
-    from coaching.services import trainer_create
     from exercises.models import Exercise
     from triage.models import Flag
     from triage.services import review_clients

@@ -71,16 +71,17 @@ class Phase:
 
 def populate(clients: int) -> list[tuple[str, bytes]]:
     """A practice, a trainer and ``clients`` clients, each with an active program of three
-    prescriptions (through coaching.services) and a knox token. Returns, per client, the token
+    prescriptions (through the coaching services) and a knox token. Returns, per client, the token
     and the body of the session they log: every prescription, 3 sets each, a pain report."""
     from django.contrib.auth.hashers import make_password
     from django.core.management import call_command
     from django.utils import timezone
     from knox.models import AuthToken
 
+    from coaching.accounts.services import trainer_create
     from coaching.models import Client, Practice, User
-    from coaching.selectors import active_program
-    from coaching.services import PrescriptionSpec, program_create, trainer_create
+    from coaching.programs.selectors import active_program
+    from coaching.programs.services import PrescriptionSpec, program_create
     from exercises.models import Exercise
 
     call_command("migrate", verbosity=0)

@@ -45,8 +45,8 @@ def populate(clients: int, seed: int = 7) -> dict[str, int]:
     from django.db import connection
     from django.utils import timezone
 
+    from coaching.accounts.services import trainer_create
     from coaching.models import Practice
-    from coaching.services import trainer_create
     from exercises.models import Exercise
 
     call_command("migrate", verbosity=0)

@@ -200,7 +200,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "coaching.auth.TokenAuthentication",
+        "coaching.accounts.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -242,7 +242,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "FlagStatusEnum": "triage.models.FlagStatus",
-        "ProgramStatusEnum": "coaching.models.programs.ProgramStatus",
+        "ProgramStatusEnum": "coaching.programs.models.ProgramStatus",
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",
@@ -343,7 +343,7 @@ CATALOGUE_FILE = BASE_DIR / "exercises" / "catalogue" / "catalogue.yaml"
 # Callables ``(exercise_ids) -> {id: reason}`` that say an exercise is in use (for instance
 # prescribed in a program). Retiring or pruning such an exercise is refused. The catalogue app
 # imports nothing of ours; the apps that use exercises register their checks here.
-EXERCISE_IN_USE_CHECKS: list[str] = ["coaching.selectors.exercises_prescribed"]
+EXERCISE_IN_USE_CHECKS: list[str] = ["coaching.programs.selectors.exercises_prescribed"]
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

@@ -3,15 +3,10 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
-from coaching.api import (
-    ClientViewSet,
-    LogoutView,
-    MeView,
-    ProgramViewSet,
-    TemplateViewSet,
-    TokenView,
-)
-from coaching.client_api import CheckInViewSet, MyExportView, MyProgramView, SessionViewSet
+from coaching.accounts.api import ClientViewSet, LogoutView, MeView, TokenView
+from coaching.journal.api import CheckInViewSet, MyProgramView, SessionViewSet
+from coaching.privacy.api import MyExportView
+from coaching.programs.api import ProgramViewSet, TemplateViewSet
 from config.health import health
 from exercises.api import ExerciseViewSet
 from triage.api import FlagViewSet
@@ -45,7 +40,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("health/", health, name="health"),
     path("exercises/", include("exercises.urls")),
-    path("", include("coaching.urls")),
+    path("", include("coaching.portal.urls")),
 ]
 
 handler404 = "config.api.not_found"

@@ -22,8 +22,10 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from coaching.admin import ClientAdmin, ClientRecordFilter, ListDisplay
+from coaching.accounts.admin import ClientAdmin
+from coaching.journal.admin import ClientRecordFilter
 from coaching.models import CheckIn, Client, Session
+from coaching.shared.admin import ListDisplay
 from triage import services
 from triage.models import Flag, RuleSettings
 from triage.rules import Thresholds

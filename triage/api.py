@@ -17,9 +17,9 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from coaching.api import ANY_SEGMENT
-from coaching.filters import SINCE_HELP, _visible_clients
-from coaching.permissions import IsTrainer
+from coaching.accounts.api import ANY_SEGMENT
+from coaching.accounts.permissions import IsTrainer
+from coaching.shared.filters import SINCE_HELP, visible_clients
 from config.api import IsoDateTimeFilter
 from triage import services
 from triage.models import Flag
@@ -33,7 +33,7 @@ class FlagFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=Flag.Kind.choices)
     urgency = django_filters.ChoiceFilter(choices=Flag.Urgency.choices)
     client = django_filters.ModelChoiceFilter(
-        queryset=_visible_clients, help_text="Id of one of the trainer's clients."
+        queryset=visible_clients, help_text="Id of one of the trainer's clients."
     )
     since = IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt", help_text=SINCE_HELP)
 

@@ -9,7 +9,8 @@ class TriageConfig(AppConfig):
         """Plug into coaching, which imports nothing of triage: a saved log asks for a review,
         the client's data export and erase report include the flags, and the trainers' group
         may see and act on flags."""
-        from coaching import hooks, roles
+        from coaching import hooks
+        from coaching.accounts import roles
         from triage import handover, selectors
 
         hooks.on_log_saved(handover.request_review)

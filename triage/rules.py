@@ -21,7 +21,7 @@ from statistics import fmean
 from typing import SupportsInt
 from zoneinfo import ZoneInfo
 
-from coaching.reporting import (
+from coaching.journal.vocabulary import (
     EMERGENCY_SYMPTOMS,
     NERVE_SYMPTOMS,
     URGENT_SYMPTOMS,

@@ -13,8 +13,9 @@ from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from coaching.accounts.selectors import clients_for
 from coaching.models import CheckIn, Client, Entry, Prescription, Program, Session, Set
-from coaching.selectors import Actor, clients_for, one_or_404
+from coaching.shared.selectors import Actor, one_or_404
 from exercises.models import Exercise, Muscle, ProgressionEdge
 from triage.models import Flag, RuleSettings
 from triage.rules import (

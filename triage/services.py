@@ -25,9 +25,10 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from coaching.accounts.selectors import clients_for
 from coaching.models import CheckIn, Client, Prescription, Program, ReviewState, Session, User
-from coaching.selectors import Actor, clients_for
-from coaching.services import prescription_replace
+from coaching.programs.services import prescription_replace
+from coaching.shared.selectors import Actor
 from exercises.models import Exercise
 from triage import reconcile
 from triage.models import Flag, FlagEvent, RuleSettings, WorkerHeartbeat

@@ -59,7 +59,7 @@ class TrainerFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def groups(self, create: bool, extracted: object, **kwargs: object) -> None:
-        from coaching.roles import PRACTICE_ADMINS_GROUP, TRAINERS_GROUP
+        from coaching.accounts.roles import PRACTICE_ADMINS_GROUP, TRAINERS_GROUP
 
         if create:
             self.user.groups.add(Group.objects.get(name=TRAINERS_GROUP))
@@ -148,8 +148,8 @@ def log_session(client: Any, *, performed_at: Any = None, **kwargs: Any) -> Any:
     """A session of ``client`` answering their active program, stored by ``session_log``."""
     from django.utils import timezone
 
-    from coaching.selectors import active_program
-    from coaching.services import EntrySpec, SessionSpec, SetSpec, session_log
+    from coaching.journal.services import EntrySpec, SessionSpec, SetSpec, session_log
+    from coaching.programs.selectors import active_program
 
     program = active_program(client)
     pain = kwargs.pop("pain", 1)
@@ -176,7 +176,7 @@ def log_session(client: Any, *, performed_at: Any = None, **kwargs: Any) -> Any:
 def log_check_in(client: Any, *, day: Any = None, pain: int = 2, **kwargs: Any) -> Any:
     from django.utils import timezone
 
-    from coaching.services import CheckInSpec, check_in_log
+    from coaching.journal.services import CheckInSpec, check_in_log
 
     spec = CheckInSpec(
         date=day or timezone.localdate(),

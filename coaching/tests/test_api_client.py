@@ -16,9 +16,9 @@ from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from coaching.journal.vocabulary import EMERGENCY_SYMPTOMS, URGENT_SYMPTOMS, Symptom
 from coaching.models import CheckIn, Entry, Prescription, Program, ReviewState, Session, Set
-from coaching.reporting import EMERGENCY_SYMPTOMS, URGENT_SYMPTOMS, Symptom
-from coaching.services import prescription_replace
+from coaching.programs.services import prescription_replace
 from coaching.tests.factories import ProgramFactory, log_session, session_body
 from coaching.tests.helpers import api
 from exercises.tests.factories import ExerciseFactory

@@ -19,8 +19,8 @@ from typing import Any
 import pytest
 from django.conf import settings
 
+from coaching.journal.vocabulary import Symptom
 from coaching.models import Session
-from coaching.reporting import Symptom
 from coaching.tests.factories import PASSWORD, ClientFactory, ProgramFactory
 from exercises.tests.factories import ExerciseFactory
 

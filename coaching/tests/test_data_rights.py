@@ -17,7 +17,7 @@ from django.utils import timezone
 from knox.models import AuthToken
 
 from coaching.models import CheckIn, Client, Entry, Prescription, Program, Session, Set, User
-from coaching.services import client_erase, client_export
+from coaching.privacy.services import client_erase, client_export
 from coaching.tests.factories import log_session
 from coaching.tests.helpers import api
 from triage.models import Flag, FlagEvent

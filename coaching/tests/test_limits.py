@@ -1,4 +1,4 @@
-"""One range per rule (``coaching.limits``): each holds its ends and refuses one step beyond,
+"""One range per rule (``coaching.programs.limits``): each holds its ends and refuses one step beyond,
 and the API, the portal, the admin's forms and the services refuse at the same boundary with
 the same words."""
 
@@ -10,11 +10,11 @@ import pytest
 from django.core.exceptions import ValidationError
 from rest_framework import serializers
 
-from coaching import limits
-from coaching.forms import ProgramTemplateForm
-from coaching.portal_forms import SetForm
-from coaching.serializers import LoadKgField
-from coaching.services import _check_sessions_per_week
+from coaching.portal.forms import SetForm
+from coaching.programs import limits
+from coaching.programs.forms import ProgramTemplateForm
+from coaching.programs.serializers import LoadKgField
+from coaching.programs.services import _check_sessions_per_week
 
 RANGES = [
     limits.LOAD_KG,

@@ -9,26 +9,17 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 from django.http import Http404
 
+from coaching.accounts.selectors import client_get, clients_for, trainers_for, user_role
+from coaching.accounts.services import client_create, client_update, trainer_create
 from coaching.models import Client, Prescription, Program, ProgramTemplate, Trainer
-from coaching.selectors import (
-    active_program,
-    client_get,
-    clients_for,
-    programs_for,
-    templates_for,
-    trainers_for,
-    user_role,
-)
-from coaching.services import (
+from coaching.programs.selectors import active_program, programs_for, templates_for
+from coaching.programs.services import (
     PrescriptionSpec,
-    client_create,
-    client_update,
     prescription_end,
     prescription_replace,
     program_create,
     template_assign,
     template_create,
-    trainer_create,
 )
 from coaching.tests.factories import PASSWORD, UserFactory
 from exercises.models import Exercise

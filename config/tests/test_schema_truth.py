@@ -29,8 +29,8 @@ from drf_spectacular.generators import SchemaGenerator
 from rest_framework import serializers
 from rest_framework.test import APIClient
 
-from coaching import limits
-from coaching.serializers import LOAD_KG_PATTERN, LoadKgField
+from coaching.programs import limits
+from coaching.programs.serializers import LOAD_KG_PATTERN, LoadKgField
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,9 @@ from typing import Any
 
 from django.utils import timezone
 
+from coaching.journal.services import CheckInSpec, EntrySpec, SessionSpec, SetSpec, check_in_log
+from coaching.journal.services import session_log as service_session_log
 from coaching.models import Client, Prescription, Program
-from coaching.services import CheckInSpec, EntrySpec, SessionSpec, SetSpec, check_in_log
-from coaching.services import session_log as service_session_log
 from coaching.tests.factories import ClientFactory, ProgramFactory
 from coaching.tests.helpers import api
 from exercises.tests.factories import ExerciseFactory

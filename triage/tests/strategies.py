@@ -10,11 +10,7 @@ from decimal import Decimal
 
 from hypothesis import strategies as st
 
-from coaching.reporting import (
-    PainLocation,
-    PainQuality,
-    Symptom,
-)
+from coaching.journal.vocabulary import PainLocation, PainQuality, Symptom
 from triage.rules import (
     CheckInLog,
     EntryLog,

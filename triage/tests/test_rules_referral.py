@@ -10,11 +10,7 @@ from statistics import fmean
 
 import pytest
 
-from coaching.reporting import (
-    EMERGENCY_SYMPTOMS,
-    NERVE_SYMPTOMS,
-    URGENT_SYMPTOMS,
-)
+from coaching.journal.vocabulary import EMERGENCY_SYMPTOMS, NERVE_SYMPTOMS, URGENT_SYMPTOMS
 from triage.rules import (
     ADHERENCE,
     EMERGENCY,

@@ -3,7 +3,7 @@ import os
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from coaching.demo import DEMO_LOGINS
+from coaching.demo.seed import DEMO_LOGINS
 
 
 class Command(BaseCommand):

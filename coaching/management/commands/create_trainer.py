@@ -4,8 +4,8 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from coaching.accounts.services import trainer_create
 from coaching.models import Practice
-from coaching.services import trainer_create
 
 
 class Command(BaseCommand):

@@ -7,21 +7,18 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from coaching import demo
-from coaching.models import Client, Practice, Program, ProgramTemplate, Trainer
-from coaching.services import (
+from coaching.accounts.services import client_create, trainer_create
+from coaching.demo import seed as demo
+from coaching.journal.services import (
     CheckInSpec,
     EntrySpec,
-    PrescriptionSpec,
     SessionSpec,
     SetSpec,
     check_in_log,
-    client_create,
-    program_create,
     session_log,
-    template_create,
-    trainer_create,
 )
+from coaching.models import Client, Practice, Program, ProgramTemplate, Trainer
+from coaching.programs.services import PrescriptionSpec, program_create, template_create
 from exercises.models import Exercise
 from exercises.permissions import CATALOGUE_EDITORS_GROUP
 

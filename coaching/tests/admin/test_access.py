@@ -7,15 +7,15 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from coaching.models import (
-    Program,
-)
-from coaching.roles import (
+from coaching.accounts.roles import (
     PRACTICE_ADMIN_PERMISSIONS,
     PRACTICE_ADMINS_GROUP,
     TRAINER_PERMISSIONS,
     TRAINERS_GROUP,
     permissions_of,
+)
+from coaching.models import (
+    Program,
 )
 from coaching.tests.admin.support import (
     INDEX,

@@ -12,9 +12,9 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from coaching.portal_forms import SessionLogForm
-from coaching.reporting import EMERGENCY_MESSAGE, PAIN_ZONES, URGENT_MESSAGE, Symptom
-from coaching.selectors import active_program
+from coaching.journal.vocabulary import EMERGENCY_MESSAGE, PAIN_ZONES, URGENT_MESSAGE, Symptom
+from coaching.portal.forms import SessionLogForm
+from coaching.programs.selectors import active_program
 from coaching.tests.factories import (
     ClientFactory,
     ProgramFactory,

@@ -14,8 +14,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from coaching.journal.vocabulary import PAIN_ZONES, Symptom
 from coaching.models import Session
-from coaching.reporting import PAIN_ZONES, Symptom
 from coaching.tests.factories import (
     ClientFactory,
     ProgramFactory,

@@ -1,0 +1,1 @@
+"""People: users, practices, trainers and clients, their roles, sign-in and "me"."""

@@ -1,0 +1,144 @@
+"""Reads of people that depend on who asks. The platform's one permission rule starts here: a
+trainer sees their clients, a practice admin the practice's, a superuser everyone's; the admin,
+the API and the portal all call these. ``profile_of`` says who someone is (trainer or client)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ObjectDoesNotExist
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+
+from coaching.models import (
+    Client,
+    Practice,
+    Program,
+    Session,
+    Trainer,
+)
+from coaching.shared.selectors import Actor, one_or_404
+from exercises.permissions import CATALOGUE_EDITORS_GROUP
+
+
+@dataclass(frozen=True)
+class Profile:
+    trainer: Trainer | None = None
+    client: Client | None = None
+
+    @property
+    def practice(self) -> Practice | None:
+        if self.trainer:
+            return self.trainer.practice
+        if self.client:
+            return self.client.practice
+        return None
+
+    @property
+    def is_practice_admin(self) -> bool:
+        return bool(self.trainer and self.trainer.is_practice_admin)
+
+    @classmethod
+    def of(cls, user: object) -> Profile:
+        """The profile of a user whose ``trainer`` and ``client`` relations were selected."""
+        trainer: Trainer | None = related_or_none(user, "trainer")
+        return cls(trainer=trainer, client=None if trainer else related_or_none(user, "client"))
+
+
+def profile_of(actor: Actor) -> Profile:
+    """The actor's trainer or client profile, read once per user object (one query; none when
+    the API's token authentication already read it with the token)."""
+    if not actor.is_authenticated:
+        return Profile()
+    cached: Profile | None = getattr(actor, "_coaching_profile", None)
+    if cached is None:
+        row = (
+            get_user_model()
+            ._default_manager.select_related(
+                "trainer__practice", "client__practice", "client__trainer"
+            )
+            .get(pk=actor.pk)
+        )
+        cached = Profile.of(row)
+        actor._coaching_profile = cached
+    return cached
+
+
+def related_or_none(obj: object, name: str) -> Any:
+    try:
+        return getattr(obj, name)
+    except ObjectDoesNotExist:
+        return None
+
+
+def user_role(actor: Actor) -> str:
+    """``superuser``, ``practice_admin``, ``trainer``, ``client``, ``catalogue_editor``,
+    ``member`` (signed in, nothing more) or ``anonymous``."""
+    if not actor.is_authenticated:
+        return "anonymous"
+    if actor.is_superuser:
+        return "superuser"
+    profile = profile_of(actor)
+    if profile.trainer:
+        return "practice_admin" if profile.is_practice_admin else "trainer"
+    if profile.client:
+        return "client"
+    if actor.groups.filter(name=CATALOGUE_EDITORS_GROUP).exists():
+        return "catalogue_editor"
+    return "member"
+
+
+def trainers_for(actor: Actor) -> QuerySet[Trainer]:
+    """Superusers: every trainer. A practice admin: the practice's. A trainer: themself."""
+    qs = Trainer.objects.select_related("user", "practice")
+    if actor.is_authenticated and actor.is_superuser:
+        return qs
+    profile = profile_of(actor)
+    if profile.is_practice_admin:
+        return qs.filter(practice=profile.practice)
+    if profile.trainer:
+        return qs.filter(pk=profile.trainer.pk)
+    return qs.none()
+
+
+def clients_for(actor: Actor) -> QuerySet[Client]:
+    """Superusers: every client. A practice admin: the practice's. A trainer: their own.
+    Anyone else: none."""
+    qs = Client.objects.select_related("user", "trainer__user", "practice")
+    if actor.is_authenticated and actor.is_superuser:
+        return qs
+    profile = profile_of(actor)
+    if profile.is_practice_admin:
+        return qs.filter(practice=profile.practice)
+    if profile.trainer:
+        return qs.filter(trainer=profile.trainer)
+    return qs.none()
+
+
+def client_get(actor: Actor, pk: object) -> Client:
+    """One client the actor may see, or 404 (never 403: we do not say that it exists)."""
+    return one_or_404(clients_for(actor), pk, "client")
+
+
+def client_list(actor: Actor) -> QuerySet[Client]:
+    """The trainer's caseload for lists: each client with their active program's name and the
+    time of their last session, in a constant number of queries."""
+    active = Program.objects.filter(status=Program.Status.ACTIVE).only(
+        "id", "name", "client_id", "starts_on"
+    )
+    last_session = (
+        Session.objects.filter(client=OuterRef("pk"))
+        .order_by("-performed_at")
+        .values("performed_at")[:1]
+    )
+    return (
+        clients_for(actor)
+        .annotate(last_session_at=Subquery(last_session))
+        .prefetch_related(Prefetch("programs", queryset=active, to_attr="active_programs"))
+    )
+
+
+def client_detail(actor: Actor, pk: object) -> Client:
+    """One client as the list shows them (with their active program), or 404."""
+    return one_or_404(client_list(actor), pk, "client")

@@ -1,0 +1,1 @@
+"""What clients log: sessions (entries, sets), morning check-ins, the symptom vocabulary."""

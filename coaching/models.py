@@ -1,0 +1,28 @@
+"""The coaching app's models: people, programs, and what clients log."""
+
+from coaching.accounts.models import Client, Practice, Trainer, User
+from coaching.journal.models import CheckIn, Entry, ReviewState, Session, Set
+from coaching.programs.models import (
+    Prescription,
+    PrescriptionFields,
+    Program,
+    ProgramTemplate,
+    TemplatePrescription,
+)
+
+__all__ = [
+    "CheckIn",
+    "Client",
+    "Entry",
+    "Practice",
+    "Prescription",
+    "PrescriptionFields",
+    "Program",
+    "ProgramTemplate",
+    "ReviewState",
+    "Session",
+    "Set",
+    "TemplatePrescription",
+    "Trainer",
+    "User",
+]

@@ -1,0 +1,1 @@
+"""The clients' web portal: pages and forms for phones."""

@@ -1,0 +1,1 @@
+"""Programs and the template library: what a trainer prescribes, and every range a dose may take."""

@@ -1,0 +1,1 @@
+"""Small helpers the coaching packages share (admin columns, the form error mapper, 404s)."""
