@@ -6,6 +6,8 @@ checks it in ``make test``); they register here from their ``AppConfig.ready()``
   review (triage asks for a review once it commits).
 - **client data**: what another app keeps about a client, for the data export and the erase
   report (triage's flags, which the client's row cascades to).
+- **client columns**: columns another app adds to the trainers' client list in the admin
+  (triage's open flags), with what they annotate on the list's queryset.
 """
 
 from __future__ import annotations
@@ -28,8 +30,19 @@ class ClientData:
     count: Callable[[Any], int]
 
 
+@dataclass(frozen=True)
+class ClientColumn:
+    """A column of the admin's client list: ``annotate`` adds what it shows to the list's
+    queryset (so a page costs the same queries however long it is); ``display`` shows one
+    client's value (a function decorated with ``admin.display``, as in ``list_display``)."""
+
+    annotate: Callable[[Any], Any]
+    display: Callable[[Any], str]
+
+
 _log_saved: list[LogSaved] = []
 _client_data: dict[str, ClientData] = {}
+_client_columns: list[ClientColumn] = []
 
 
 def on_log_saved(hook: LogSaved) -> None:
@@ -50,3 +63,13 @@ def register_client_data(provider: ClientData) -> None:
 
 def client_data() -> tuple[ClientData, ...]:
     return tuple(_client_data.values())
+
+
+def add_client_column(column: ClientColumn) -> None:
+    """Register a column of the client list; registering the same column twice keeps one."""
+    if column not in _client_columns:
+        _client_columns.append(column)
+
+
+def client_columns() -> tuple[ClientColumn, ...]:
+    return tuple(_client_columns)

@@ -3,8 +3,8 @@ and the client list's open-flag columns.
 
 Reads go through ``triage.selectors.flags_for`` (a trainer: their clients' flags; a practice
 admin: the practice's); actions go through ``triage.services``, whose refusals come back as
-messages. The client list is coaching's, extended here, so that coaching imports nothing of
-triage (ARCHITECTURE.md: only admin registration, URLs and the enqueue call touch triage)."""
+messages. The client list is coaching's, with a column registered here (``coaching.hooks``), so that
+coaching imports nothing of triage (ARCHITECTURE.md: only admin registration, URLs and the enqueue call touch triage)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from coaching.accounts.admin import ClientAdmin
+from coaching import hooks
 from coaching.journal.admin import ClientRecordFilter
 from coaching.models import CheckIn, Client, Session
 from coaching.shared.admin import ListDisplay
@@ -417,41 +417,29 @@ def _pain_series(flag: Flag) -> dict[str, list]:
 # --- the client list: open flags --------------------------------------------------------------
 
 
-class TriageClientAdmin(ClientAdmin):
-    """Coaching's client list, with each client's open flags and their highest urgency."""
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Client]:
-        open_flags = Q(flags__status=Flag.Status.OPEN)
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(
-                open_flags=Count("flags", filter=open_flags),
-                top_urgency=Min("flags__urgency_rank", filter=open_flags),
-            )
-        )
-
-    def get_list_display(self, request: HttpRequest) -> ListDisplay:
-        columns = list(super().get_list_display(request))
-        return [*columns, "flags_column"]
-
-    @admin.display(description="open flags", ordering="top_urgency")
-    def flags_column(self, obj: Client) -> str:
-        count = obj.open_flags  # type: ignore[attr-defined]
-        if not count:
-            return format_html('<span class="quiet">{}</span>', "none")
-        urgency = {v: k for k, v in Flag.URGENCY_RANK.items()}[obj.top_urgency]  # type: ignore[attr-defined]
-        url = reverse("admin:triage_flag_changelist")
-        return format_html(
-            '<a href="{}?client={}">{}</a>',
-            url,
-            obj.pk,
-            _badge(urgency, f"{count} · {urgency}"),
-        )
+def _with_open_flags(clients: QuerySet[Client]) -> QuerySet[Client]:
+    open_flags = Q(flags__status=Flag.Status.OPEN)
+    return clients.annotate(
+        open_flags=Count("flags", filter=open_flags),
+        top_urgency=Min("flags__urgency_rank", filter=open_flags),
+    )
 
 
-admin.site.unregister(Client)
-admin.site.register(Client, TriageClientAdmin)
+@admin.display(description="open flags", ordering="top_urgency")
+def flags_column(obj: Client) -> str:
+    """Each client's open flags and their highest urgency, linking to them in the queue."""
+    count = obj.open_flags  # type: ignore[attr-defined]
+    if not count:
+        return format_html('<span class="quiet">{}</span>', "none")
+    urgency = {v: k for k, v in Flag.URGENCY_RANK.items()}[obj.top_urgency]  # type: ignore[attr-defined]
+    url = reverse("admin:triage_flag_changelist")
+    return format_html(
+        '<a href="{}?client={}">{}</a>', url, obj.pk, _badge(urgency, f"{count} · {urgency}")
+    )
+
+
+# coaching's client list, with the open flags (coaching imports nothing of triage)
+hooks.add_client_column(hooks.ClientColumn(annotate=_with_open_flags, display=flags_column))
 
 
 # --- the thresholds -----------------------------------------------------------------------------

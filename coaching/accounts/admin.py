@@ -10,13 +10,14 @@ from django.contrib.admin import helpers
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Exists, OuterRef, QuerySet
-from django.forms import ModelForm
+from django.forms import BaseFormSet, ModelForm
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from coaching import hooks
 from coaching.accounts.forms import ClientAddForm, ClientChangeForm
 from coaching.accounts.selectors import client_get, client_list, profile_of, trainers_for
 from coaching.accounts.services import client_create, client_update
@@ -36,16 +37,16 @@ from coaching.programs.services import template_assign
 from coaching.shared.admin import (
     ListDisplay,
     ReadOnlyAdmin,
-    ServiceAdmin,
     TrainerFilter,
     admin_link,
-    adopt,
     is_superuser,
     manages_trainers,
     nowrap,
     ordered,
     short_date,
 )
+from coaching.shared.forms import add_service_error
+from coaching.shared.service_admin import ServiceAdmin
 
 
 class ActiveProgramFilter(admin.SimpleListFilter):
@@ -84,14 +85,18 @@ class ClientAdmin(ServiceAdmin):
     list_per_page = 50
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Client]:
-        return ordered(self, request, client_list(request.user))
+        qs = client_list(request.user)
+        for column in hooks.client_columns():  # what other apps add (triage: open flags)
+            qs = column.annotate(qs)
+        return ordered(self, request, qs)
 
     def get_list_display(self, request: HttpRequest) -> ListDisplay:
+        columns: ListDisplay = list(self.list_display)
         if is_superuser(request):
-            return [*self.list_display[:3], "practice_name", *self.list_display[3:]]
-        if not manages_trainers(request):
-            return [c for c in self.list_display if c != "trainer_name"]  # always themself
-        return list(self.list_display)
+            columns = [*columns[:3], "practice_name", *columns[3:]]
+        elif not manages_trainers(request):
+            columns = [c for c in columns if c != "trainer_name"]  # always themself
+        return [*columns, *(column.display for column in hooks.client_columns())]
 
     def get_list_filter(self, request: HttpRequest) -> list:
         if manages_trainers(request):
@@ -139,27 +144,29 @@ class ClientAdmin(ServiceAdmin):
             kwargs["queryset"] = trainers_for(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def save_model(self, request: HttpRequest, obj: Client, form: ModelForm, change: bool) -> None:
+    def save_with_service(
+        self, request: HttpRequest, form: ModelForm, formsets: list[BaseFormSet], change: bool
+    ) -> Client:
         data = form.cleaned_data
         person = {name: data[name] for name in ("first_name", "last_name", "email")}
         if change:
-            client = client_update(
+            return client_update(
                 actor=request.user,
-                client=client_get(request.user, obj.pk),  # as stored, not as the form left it
+                client=client_get(
+                    request.user, form.instance.pk
+                ),  # as stored, not as the form left it
                 notes=data["notes"],
                 trainer=data.get("trainer"),
                 **person,
             )
-        else:
-            client = client_create(
-                actor=request.user,
-                username=data["username"],
-                password=data["password"],
-                trainer=data.get("trainer"),
-                notes=data["notes"],
-                **person,
-            )
-        adopt(obj, client)
+        return client_create(
+            actor=request.user,
+            username=data["username"],
+            password=data["password"],
+            trainer=data.get("trainer"),
+            notes=data["notes"],
+            **person,
+        )
 
     # columns and read-only fields
 
@@ -339,7 +346,7 @@ class ClientAdmin(ServiceAdmin):
                     starts_on=form.cleaned_data["starts_on"],
                 )
             except ValidationError as exc:
-                form.add_error(None, exc.messages)
+                add_service_error(form, exc)
             else:
                 self.message_user(
                     request,

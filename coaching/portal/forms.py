@@ -28,6 +28,7 @@ from coaching.journal.services import CheckInSpec, EntrySpec, SessionSpec, SetSp
 from coaching.journal.vocabulary import PAIN_MAX, PAIN_MIN, PainLocation, PainQuality, Symptom
 from coaching.models import Prescription, Program
 from coaching.programs import limits
+from coaching.shared.forms import add_service_error
 from coaching.shared.selectors import Actor
 
 PAIN_CHOICES = [(n, str(n)) for n in range(PAIN_MIN, PAIN_MAX + 1)]
@@ -373,25 +374,25 @@ class SessionLogForm:
         return self.session.cleaned_data["idempotency_key"]
 
     def add_service_error(self, error: ValidationError) -> None:
-        """Put each of the service's messages on the field it names (``entries.0.sets.1.reps``
-        → the reps of set 2 of the first logged exercise); what names no field goes on top."""
-        for key, messages in _messages(error):
-            parts = key.split(".")
-            target: forms.Form = self.session
-            field: str | None = parts[0] if parts[0] in self.session.fields else None
-            if parts[0] == "entries" and len(parts) >= 3 and parts[1].isdigit():
-                i = int(parts[1])
-                if i < len(self._entry_forms):
-                    target = self._entry_forms[i]
-                    field = parts[2] if parts[2] in target.fields else None
-                    if parts[2] == "sets" and len(parts) >= 5 and parts[3].isdigit():
-                        j = int(parts[3])
-                        if j < len(self._set_forms[i]):
-                            target = self._set_forms[i][j]
-                            field = parts[4] if parts[4] in target.fields else None
-            if field == "prescription":
-                field = None
-            target.add_error(field, messages)
+        """Each of the service's messages on the field it names (``entries.0.sets.1.reps`` →
+        the reps of set 2 of the first logged exercise); what names no field goes on top."""
+        add_service_error(self.session, error, locate=self._locate)
+
+    def _locate(self, key: str) -> tuple[forms.BaseForm, str | None]:
+        parts = key.split(".")
+        target: forms.Form = self.session
+        field: str | None = parts[0] if parts[0] in self.session.fields else None
+        if parts[0] == "entries" and len(parts) >= 3 and parts[1].isdigit():
+            i = int(parts[1])
+            if i < len(self._entry_forms):
+                target = self._entry_forms[i]
+                field = parts[2] if parts[2] in target.fields else None
+                if parts[2] == "sets" and len(parts) >= 5 and parts[3].isdigit():
+                    j = int(parts[3])
+                    if j < len(self._set_forms[i]):
+                        target = self._set_forms[i][j]
+                        field = parts[4] if parts[4] in target.fields else None
+        return target, None if field == "prescription" else field
 
     def error_summary(self) -> list[ErrorLink]:
         links = _form_errors(self.session, "")
@@ -439,23 +440,13 @@ class CheckInForm(KeyedForm):
         )
 
     def add_service_error(self, error: ValidationError) -> None:
-        for key, messages in _messages(error):
-            self.add_error(key if key in self.fields else None, messages)
+        add_service_error(self, error)
 
     def error_summary(self) -> list[ErrorLink]:
         return _form_errors(self, "")
 
 
 # --- helpers ----------------------------------------------------------------------------------
-
-
-def _messages(error: ValidationError) -> list[tuple[str, list[str]]]:
-    if not hasattr(error, "error_dict"):
-        return [(NON_FIELD_ERRORS, error.messages)]
-    return [
-        (key, [message for e in errors for message in e.messages])
-        for key, errors in error.error_dict.items()
-    ]
 
 
 def _form_errors(form: forms.Form, label_prefix: str, anchor: str = "") -> list[ErrorLink]:

@@ -3,11 +3,12 @@ practice's template library."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from dataclasses import replace
+from typing import Any
 
 from django.contrib import admin
-from django.db.models import Count, Q, QuerySet
-from django.forms import BaseInlineFormSet, ModelForm
+from django.db.models import Count, Model, Q, QuerySet
+from django.forms import BaseFormSet, ModelForm
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.html import format_html
@@ -22,44 +23,36 @@ from coaching.models import (
 )
 from coaching.programs.forms import (
     PRESCRIPTION_FIELDS,
+    CurrentPrescriptionForm,
     PrescriptionForm,
     ProgramAddForm,
     ProgramTemplateForm,
 )
 from coaching.programs.selectors import programs_for, templates_for
 from coaching.programs.services import (
-    prescription_add,
-    prescription_end,
-    prescription_replace,
     program_create,
+    program_exercises_update,
     template_create,
     template_delete,
     template_update,
 )
 from coaching.shared.admin import (
     ListDisplay,
-    ServiceAdmin,
     TrainerFilter,
     admin_link,
-    adopt,
     is_superuser,
     manages_trainers,
-    marked_for_deletion,
     nowrap,
     ordered,
-    record,
     short_date,
     without_related_buttons,
 )
+from coaching.shared.service_admin import ServiceAdmin
 from exercises.selectors import exercise_list
 
 
 class ProgramTrainerFilter(TrainerFilter):
     field_path = "client__trainer"
-
-
-class CurrentPrescriptionFormSet(BaseInlineFormSet):
-    """The current prescriptions of a program; saved by ``ProgramAdmin.save_related``."""
 
 
 class PrescriptionInlineBase(admin.TabularInline):
@@ -80,13 +73,12 @@ class PrescriptionInline(PrescriptionInlineBase):
     ending one (the box at the end of the row) keeps it in the history."""
 
     model = Prescription
-    form = PrescriptionForm
-    formset = CurrentPrescriptionFormSet
-    fields = PRESCRIPTION_FIELDS  # when each started: in the history below
+    form = CurrentPrescriptionForm
+    fields = (*PRESCRIPTION_FIELDS, "end")  # when each started: in the history below
     autocomplete_fields = ["exercise"]
     verbose_name = "exercise"
     verbose_name_plural = "current exercises"
-    delete_label = "End?"
+    can_delete = False  # "End?" ends a prescription; it is never deleted
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Prescription]:
         return (
@@ -95,15 +87,6 @@ class PrescriptionInline(PrescriptionInlineBase):
 
     def get_extra(self, request: HttpRequest, obj: Program | None = None, **kwargs: Any) -> int:
         return 3 if obj is None else 1
-
-    def get_formset(self, request: HttpRequest, obj: Program | None = None, **kwargs: Any) -> Any:
-        formset = super().get_formset(request, obj, **kwargs)
-        # "End?" ends the prescription (the service keeps the row): the admin's check that a
-        # deletion would not remove protected rows (the client's logged entries) does not apply.
-        # (hand_clean_DELETE is a method of the form class get_formset builds inside itself:
-        # the stubs cannot know it.)
-        formset.form.hand_clean_DELETE = lambda form: None  # type: ignore[attr-defined]
-        return formset
 
     def _editable(self, obj: Program | None) -> bool:
         return obj is None or obj.status == Program.Status.ACTIVE
@@ -114,15 +97,18 @@ class PrescriptionInline(PrescriptionInlineBase):
     def has_change_permission(self, request: HttpRequest, obj: Program | None = None) -> bool:
         return self._editable(obj) and super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request: HttpRequest, obj: Program | None = None) -> bool:
-        return self._editable(obj) and super().has_delete_permission(request, obj)
 
-
-class NewProgramPrescriptionInline(PrescriptionInline):
+class NewProgramPrescriptionInline(PrescriptionInlineBase):
     """The exercises of a program being assigned (``program_create`` writes them)."""
 
+    model = Prescription
+    form = PrescriptionForm
+    fields = PRESCRIPTION_FIELDS
+    autocomplete_fields = ["exercise"]
+    extra = 3
+    verbose_name = "exercise"
     verbose_name_plural = "exercises"
-    delete_label = "Remove?"
+    delete_label = "Remove?"  # a row not wanted after all
 
 
 class EndedPrescriptionInline(admin.TabularInline):
@@ -273,21 +259,36 @@ class ProgramAdmin(ServiceAdmin):
             kwargs["queryset"] = templates_for(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def save_related(
-        self, request: HttpRequest, form: ModelForm, formsets: list, change: bool
-    ) -> None:
-        super().save_related(request, form, formsets, change)
-        current = next(f for f in formsets if isinstance(f, CurrentPrescriptionFormSet))
+    def save_with_service(
+        self, request: HttpRequest, form: ModelForm, formsets: list[BaseFormSet], change: bool
+    ) -> Model:
+        (rows,) = formsets  # the current exercises (the history is read-only)
         if change:
-            self._save_prescriptions(request, form.instance, current)
-            return
+            program = form.instance
+            stored = {
+                p.pk: p
+                for p in Prescription.objects.select_related("program", "exercise").filter(
+                    program=program, pk__in=[f.instance.pk for f in rows.initial_forms]
+                )
+            }
+            changes = [
+                replace(change, prescription=stored[change.prescription.pk])  # as stored
+                for change in (f.change() for f in rows.initial_forms)
+                if change is not None
+            ]
+            added = [
+                f.spec()
+                for f in rows.extra_forms
+                if f.has_changed() and not f.cleaned_data.get("end")
+            ]
+            program_exercises_update(
+                actor=request.user, program=program, changes=changes, added=added
+            )
+            return program
         data = form.cleaned_data
-        specs = [
-            cast(PrescriptionForm, f).spec()  # the inline's form; the formset's types can't know
-            for f in current.forms
-            if f.has_changed() and not marked_for_deletion(current, f)
-        ]
-        program = program_create(
+        deleted = set(rows.deleted_forms)
+        specs = [f.spec() for f in rows.forms if f.has_changed() and f not in deleted]
+        return program_create(
             actor=request.user,
             client=data["client"],
             template=data.get("template"),
@@ -296,42 +297,6 @@ class ProgramAdmin(ServiceAdmin):
             sessions_per_week=data.get("sessions_per_week"),
             prescriptions=specs or None,
         )
-        adopt(form.instance, program)
-        record(current, new=list(program.prescriptions.select_related("exercise")))
-
-    def _save_prescriptions(
-        self, request: HttpRequest, program: Program, formset: BaseInlineFormSet
-    ) -> None:
-        """Each changed row is replaced, each ended row ends, each new row is added."""
-        stored = {
-            p.pk: p
-            for p in Prescription.objects.select_related("program", "exercise").filter(
-                program=program, pk__in=[f.instance.pk for f in formset.initial_forms]
-            )
-        }
-        new, changed, ended = [], [], []
-        for form in formset.initial_forms:
-            original = stored[form.instance.pk]
-            if marked_for_deletion(formset, form):
-                ended.append(prescription_end(actor=request.user, prescription=original))
-            elif form.has_changed():
-                changes = {
-                    name: form.cleaned_data[name]
-                    for name in form.changed_data
-                    if name in PRESCRIPTION_FIELDS and name != "exercise"
-                }
-                exercise = (
-                    form.cleaned_data["exercise"] if "exercise" in form.changed_data else None
-                )
-                replacement = prescription_replace(
-                    actor=request.user, prescription=original, exercise=exercise, **changes
-                )
-                changed.append((replacement, form.changed_data))
-        for form in formset.extra_forms:
-            if form.has_changed() and not marked_for_deletion(formset, form):
-                spec = cast(PrescriptionForm, form).spec()  # the inline's form, as above
-                new.append(prescription_add(actor=request.user, program=program, spec=spec))
-        record(formset, new=new, changed=changed, deleted=ended)
 
     # columns and read-only fields
 
@@ -417,15 +382,15 @@ class ProgramTemplateAdmin(ServiceAdmin):
             kwargs["queryset"] = Practice.objects.all()  # the field exists for superusers only
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def save_related(
-        self, request: HttpRequest, form: ModelForm, formsets: list, change: bool
-    ) -> None:
-        super().save_related(request, form, formsets, change)
+    def save_with_service(
+        self, request: HttpRequest, form: ModelForm, formsets: list[BaseFormSet], change: bool
+    ) -> Model:
         (rows,) = formsets
+        deleted = set(rows.deleted_forms)
         kept = [
             f
             for f in rows.forms
-            if (f in rows.initial_forms or f.has_changed()) and not rows._should_delete_form(f)
+            if (f in rows.initial_forms or f.has_changed()) and f not in deleted
         ]
         data = form.cleaned_data
         values = {
@@ -435,16 +400,8 @@ class ProgramTemplateAdmin(ServiceAdmin):
             "prescriptions": [f.spec() for f in kept],
         }
         if change:
-            template = template_update(actor=request.user, template=form.instance, **values)
-        else:
-            template = template_create(actor=request.user, practice=data.get("practice"), **values)
-        adopt(form.instance, template)
-        record(
-            rows,
-            new=[f.instance for f in rows.extra_forms if f in kept],
-            changed=[(f.instance, f.changed_data) for f in rows.initial_forms if f in kept],
-            deleted=[f.instance for f in rows.deleted_forms if f.instance.pk],
-        )
+            return template_update(actor=request.user, template=form.instance, **values)
+        return template_create(actor=request.user, practice=data.get("practice"), **values)
 
     def delete_model(self, request: HttpRequest, obj: ProgramTemplate) -> None:
         template_delete(actor=request.user, template=obj)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from coaching.models import Program, ProgramTemplate
 from coaching.programs import limits
 from coaching.programs.models import DOSE_FIELDS
-from coaching.programs.services import PrescriptionSpec
+from coaching.programs.services import PrescriptionChange, PrescriptionSpec
 from exercises.models import Exercise
 
 # a row of the inline: the exercise, then its dose
@@ -102,6 +102,32 @@ class PrescriptionForm(forms.ModelForm):
             tempo=data.get("tempo") or "",
             hold_seconds=data.get("hold_seconds"),
             notes=data.get("notes") or "",
+        )
+
+
+class CurrentPrescriptionForm(PrescriptionForm):
+    """A row of a program's current exercises: changing it replaces the prescription (the
+    service ends it and starts the new one), "End?" takes it out; both keep the history."""
+
+    end = forms.BooleanField(required=False, label="End?")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None:  # a new row: nothing to end (its ✕ removes it)
+            self.fields["end"].widget = forms.HiddenInput()
+
+    def change(self) -> PrescriptionChange | None:
+        """What the trainer did to this saved row, for ``program_exercises_update``."""
+        if self.cleaned_data.get("end"):
+            return PrescriptionChange(prescription=self.instance, end=True)
+        changed = [name for name in self.changed_data if name in DOSE_FIELDS]
+        moved = "exercise" in self.changed_data
+        if not (changed or moved):
+            return None
+        return PrescriptionChange(
+            prescription=self.instance,
+            exercise=self.cleaned_data["exercise"] if moved else None,
+            changes={name: self.cleaned_data[name] for name in changed},
         )
 
 

@@ -6,7 +6,7 @@ entries keep pointing at what the client did."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -306,3 +306,53 @@ def prescription_end(*, actor: Actor, prescription: Prescription) -> Prescriptio
         prescription.ended_at = timezone.now()
         prescription.save(update_fields=["ended_at"])
     return prescription
+
+
+@dataclass(frozen=True)
+class PrescriptionChange:
+    """One current prescription in an edit of a program: ended, or replaced by one with another
+    exercise and/or other dose values (only the fields named in ``changes``)."""
+
+    prescription: Prescription
+    end: bool = False
+    exercise: Exercise | None = None
+    changes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProgramEdit:
+    """What one edit of a program did."""
+
+    replaced: list[Prescription]
+    ended: list[Prescription]
+    added: list[Prescription]
+
+
+@transaction.atomic
+def program_exercises_update(
+    *,
+    actor: Actor,
+    program: Program,
+    changes: Sequence[PrescriptionChange] = (),
+    added: Sequence[PrescriptionSpec] = (),
+) -> ProgramEdit:
+    """One edit of a program's current exercises, all or nothing: each changed prescription is
+    ended and replaced (``prescription_replace``), each ended one ends, each new one is added
+    after the others. Unchanged prescriptions are left alone."""
+    replaced, ended = [], []
+    for change in changes:
+        if change.prescription.program_id != program.pk:
+            raise ValidationError({"prescription": "Not a prescription of this program."})
+        if change.end:
+            ended.append(prescription_end(actor=actor, prescription=change.prescription))
+        elif change.exercise is not None or change.changes:
+            replaced.append(
+                prescription_replace(
+                    actor=actor,
+                    prescription=change.prescription,
+                    exercise=change.exercise,
+                    **change.changes,
+                )
+            )
+    new = [prescription_add(actor=actor, program=program, spec=spec) for spec in added]
+    return ProgramEdit(replaced=replaced, ended=ended, added=new)

@@ -3,24 +3,42 @@ by the admin and the portal alike."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
+# Where a service's error key goes: the form (one of a nested set of forms) and its field, or
+# ``None`` for the top of that form.
+Locate = Callable[[str], tuple[forms.BaseForm, str | None]]
 
-def add_service_error(form: forms.BaseForm, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form: on the field it names when the form has
-    that field, otherwise at the top of the form, saying what it is about."""
+
+def service_messages(error: ValidationError) -> list[tuple[str, list[str]]]:
+    """A service's ``ValidationError`` as (key, messages) pairs; a plain one under
+    ``NON_FIELD_ERRORS``."""
     if not hasattr(error, "error_dict"):
-        form.add_error(None, error.messages)
-        return
-    for key, errors in error.error_dict.items():
-        messages = [message for e in errors for message in e.messages]
-        if key in form.fields:
-            form.add_error(key, messages)
-        elif key == NON_FIELD_ERRORS:
-            form.add_error(None, messages)
+        return [(NON_FIELD_ERRORS, error.messages)]
+    return [
+        (key, [message for e in errors for message in e.messages])
+        for key, errors in error.error_dict.items()
+    ]
+
+
+def add_service_error(
+    form: forms.BaseForm, error: ValidationError, locate: Locate | None = None
+) -> None:
+    """Show a service's ``ValidationError`` on the form: each message on the field its key
+    names, else at the top of the form, saying what it is about. ``locate`` finds the form and
+    field of a key in a set of nested forms (the portal's session log: ``entries.0.sets.1.reps``
+    is the reps of the second set of the first exercise)."""
+    for key, messages in service_messages(error):
+        target, field = locate(key) if locate else (form, key)
+        if field is not None and field in target.fields:
+            target.add_error(field, messages)
+        elif field is None or field == NON_FIELD_ERRORS:
+            target.add_error(None, messages)
         else:
-            form.add_error(None, [f"{_describe(key)}: {message}" for message in messages])
+            target.add_error(None, [f"{_describe(key)}: {message}" for message in messages])
 
 
 def _describe(key: str) -> str:
@@ -30,16 +48,3 @@ def _describe(key: str) -> str:
     if key == "prescription":
         return "Exercise"
     return key.replace("_", " ").capitalize()
-
-
-def with_service_error(form_class: type[forms.BaseForm], error: ValidationError) -> type:
-    """The form class again, refusing to validate with the service's errors shown on it."""
-
-    class FormWithServiceError(form_class):  # type: ignore[valid-type,misc]
-        def full_clean(self) -> None:
-            super().full_clean()
-            if self.is_bound:
-                add_service_error(self, error)
-
-    FormWithServiceError.__name__ = form_class.__name__
-    return FormWithServiceError

@@ -14,10 +14,13 @@ from coaching.accounts.services import client_create, client_update, trainer_cre
 from coaching.models import Client, Prescription, Program, ProgramTemplate, Trainer
 from coaching.programs.selectors import active_program, programs_for, templates_for
 from coaching.programs.services import (
+    PrescriptionChange,
     PrescriptionSpec,
+    prescription_add,
     prescription_end,
     prescription_replace,
     program_create,
+    program_exercises_update,
     template_assign,
     template_create,
 )
@@ -295,6 +298,52 @@ def test_ending_a_prescription(world):
     prescription_end(actor=world.trainer_a.user, prescription=current)
     assert active_program(world.client_a).current == []
     assert Prescription.objects.filter(pk=current.pk).exists()
+
+
+def test_one_edit_of_a_program_replaces_ends_and_adds_at_once(world):
+    first = world.program_a.prescriptions.get()
+    second = prescription_add(
+        actor=world.trainer_a.user, program=world.program_a, spec=spec(world.exercise)
+    )
+    edit = program_exercises_update(
+        actor=world.trainer_a.user,
+        program=world.program_a,
+        changes=[
+            PrescriptionChange(prescription=first, changes={"sets": 4}),
+            PrescriptionChange(prescription=second, end=True),
+        ],
+        added=[spec(world.exercise)],
+    )
+    assert [p.replaces_id for p in edit.replaced] == [first.pk]
+    assert [p.pk for p in edit.ended] == [second.pk]
+    current = active_program(world.client_a).current
+    assert sorted(p.sets for p in current) == [3, 4]
+    assert len(edit.added) == 1
+    assert edit.added[0] in current
+
+
+def test_a_refused_edit_of_a_program_writes_nothing(world):
+    first = world.program_a.prescriptions.get()
+    second = prescription_add(
+        actor=world.trainer_a.user, program=world.program_a, spec=spec(world.exercise)
+    )
+    before = list(Prescription.objects.order_by("pk").values_list("pk", "ended_at"))
+    with pytest.raises(ValidationError, match="reps_min ≤ reps_max"):
+        program_exercises_update(
+            actor=world.trainer_a.user,
+            program=world.program_a,
+            changes=[
+                PrescriptionChange(prescription=first, end=True),  # fine on its own
+                PrescriptionChange(prescription=second, changes={"reps_min": 50, "reps_max": 5}),
+            ],
+        )
+    assert list(Prescription.objects.order_by("pk").values_list("pk", "ended_at")) == before
+    with pytest.raises(ValidationError, match="Not a prescription of this program"):
+        program_exercises_update(
+            actor=world.trainer_a.user,
+            program=world.program_b,
+            changes=[PrescriptionChange(prescription=first, end=True)],
+        )
 
 
 # --- the catalogue's retire hook ------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.contrib.admin.models import CHANGE, LogEntry
 from django.urls import reverse
 from django.utils import timezone
 
@@ -20,6 +21,7 @@ from coaching.tests.admin.support import (
     sign_in,
     snapshot,
 )
+from coaching.tests.factories import log_session
 
 pytestmark = pytest.mark.django_db
 
@@ -189,7 +191,7 @@ def test_ending_an_exercise_keeps_it_in_the_history(client, w):
     sign_in(client, w, "trainer_a")
     old = w.program_a.prescriptions.get()
     url, data = _program_page(client, w.program_a)
-    data["prescriptions-0-DELETE"] = "on"
+    data["prescriptions-0-end"] = "on"
 
     response = client.post(url, data)
 
@@ -197,6 +199,39 @@ def test_ending_an_exercise_keeps_it_in_the_history(client, w):
     old.refresh_from_db()
     assert old.ended_at is not None
     assert not w.program_a.prescriptions.filter(ended_at__isnull=True).exists()
+
+
+def test_ending_an_exercise_the_client_logged_keeps_their_log(client, w):
+    """ "End?" ends the prescription; it never deletes it, so the entries that answered it
+    (protected from deletion) are no obstacle and still point at it."""
+    log_session(w.client_a)
+    old = w.program_a.prescriptions.get()
+    logged = old.entries.count()
+    sign_in(client, w, "trainer_a")
+    url, data = _program_page(client, w.program_a)
+    data["prescriptions-0-end"] = "on"
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302, errors_of(response)
+    old.refresh_from_db()
+    assert old.ended_at is not None
+    assert old.entries.count() == logged >= 1
+
+
+def test_the_history_records_what_an_edit_changed(client, w):
+    sign_in(client, w, "trainer_a")
+    url, data = _program_page(client, w.program_a)
+    data["prescriptions-0-reps_max"] = 15
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302, errors_of(response)
+    entry = LogEntry.objects.get(object_id=str(w.program_a.pk), action_flag=CHANGE)
+    assert entry.user == w.trainer_a.user
+    assert (
+        entry.get_change_message() == "Changed reps (max) for prescription “Glute bridge 3 × 8–15”."
+    )
 
 
 def test_adding_an_exercise_to_a_running_program(client, w):
