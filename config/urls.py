@@ -43,4 +43,4 @@ urlpatterns = [
     path("", include("coaching.portal.urls")),
 ]
 
-handler404 = "config.api.not_found"
+handler404 = "config.api.errors.not_found"

@@ -6,7 +6,7 @@ import django_filters
 from django.db.models import Q, QuerySet, TextField
 from django.db.models.functions import Cast
 
-from config.api import IsoDateTimeFilter
+from config.api.fields import IsoDateTimeFilter
 from exercises.models import Exercise
 
 

@@ -20,7 +20,8 @@ from rest_framework.response import Response
 from coaching.accounts.api import ANY_SEGMENT
 from coaching.accounts.permissions import IsTrainer
 from coaching.shared.filters import SINCE_HELP, visible_clients
-from config.api import IsoDateTimeFilter
+from config.api.fields import IsoDateTimeFilter
+from config.api.pagination import paginated_response
 from triage import services
 from triage.models import Flag
 from triage.selectors import flag_get, flags_for
@@ -139,8 +140,7 @@ class FlagViewSet(viewsets.GenericViewSet):
         responses={200: FlagSerializer(many=True)},
     )
     def list(self, request: Request) -> Response:
-        rows = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        return self.get_paginated_response(FlagSerializer(rows, many=True).data)
+        return paginated_response(self, self.get_queryset(), FlagSerializer)
 
     @extend_schema(summary="One flag", parameters=[ID], responses={200: FlagSerializer})
     def retrieve(self, request: Request, pk: str) -> Response:

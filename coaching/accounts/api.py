@@ -11,10 +11,12 @@ from typing import Any, cast
 from django.contrib.auth import authenticate
 from django.contrib.auth.signals import user_logged_in
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+from knox.auth import TokenAuthentication
 from knox.models import AuthToken
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -23,7 +25,6 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from coaching.accounts.auth import TokenAuthentication
 from coaching.accounts.filters import ClientFilter
 from coaching.accounts.permissions import IsTrainer
 from coaching.accounts.selectors import client_detail, client_get, client_list, user_role
@@ -37,9 +38,11 @@ from coaching.journal.filters import SessionFilter
 from coaching.journal.selectors import sessions_for
 from coaching.journal.serializers import SessionSerializer
 from coaching.models import User
-from coaching.privacy.api import EraseInputSerializer, export_response
+from coaching.privacy.api import EraseInputSerializer
+from coaching.privacy.downloads import export_download
 from coaching.privacy.services import client_erase, client_export
-from config.api import error_envelope
+from config.api.errors import error_envelope
+from config.api.pagination import paginated_response
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -84,7 +87,8 @@ class TokenView(APIView):
                 {"non_field_errors": ["Unable to sign in with those credentials."]},
                 code="invalid_credentials",
             )
-        # the user's other expired tokens go now (authentication checks only the presented one)
+        # the user's expired tokens go at sign-in too (knox's authentication sweeps them only
+        # when one of the user's tokens is presented)
         AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
         instance, token = AuthToken.objects.create(user)
         # as a session login does: updates last_login, and django-axes resets the failure count
@@ -166,10 +170,6 @@ class TrainerViewSet(viewsets.GenericViewSet):
         data.is_valid(raise_exception=True)
         return data.validated_data
 
-    def page(self, queryset: QuerySet, serializer_class: type[serializers.Serializer]) -> Response:
-        rows = self.paginate_queryset(self.filter_queryset(queryset))
-        return self.get_paginated_response(serializer_class(rows, many=True).data)
-
 
 # what the services refuse (a 400 naming the field, code ``invalid``), beyond the serializers
 @extend_validation_errors(["invalid"], "username", actions=["create"])
@@ -193,7 +193,7 @@ class ClientViewSet(TrainerViewSet):
 
     @extend_schema(summary="The trainer's clients", responses={200: ClientSerializer(many=True)})
     def list(self, request: Request) -> Response:
-        return self.page(self.get_queryset(), ClientSerializer)
+        return paginated_response(self, self.get_queryset(), ClientSerializer)
 
     @extend_schema(
         summary="Add a client",
@@ -217,7 +217,9 @@ class ClientViewSet(TrainerViewSet):
     @action(detail=True, methods=["get"], filterset_class=SessionFilter)
     def sessions(self, request: Request, pk: str) -> Response:
         client = client_get(request.user, pk)
-        return self.page(self.get_queryset().filter(client=client), SessionSerializer)
+        return paginated_response(
+            self, self.get_queryset().filter(client=client), SessionSerializer
+        )
 
     @extend_schema(
         summary="Everything recorded about a client (JSON)",
@@ -227,9 +229,9 @@ class ClientViewSet(TrainerViewSet):
         responses={200: OpenApiTypes.OBJECT},
     )
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
-    def export(self, request: Request, pk: str) -> Response:
+    def export(self, request: Request, pk: str) -> HttpResponse:
         client = client_get(request.user, pk)
-        return export_response(client_export(actor=request.user, client=client))
+        return export_download(client_export(actor=request.user, client=client))
 
     @extend_schema(
         summary="Erase or anonymise a client (practice admins)",

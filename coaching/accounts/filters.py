@@ -9,7 +9,7 @@ from rest_framework.request import Request
 from coaching.accounts.selectors import trainers_for
 from coaching.models import Client, Trainer
 from coaching.shared.filters import SINCE_HELP
-from config.api import IsoDateTimeFilter
+from config.api.fields import IsoDateTimeFilter
 
 
 def _visible_trainers(request: Request | None) -> QuerySet[Trainer]:

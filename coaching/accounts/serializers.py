@@ -16,7 +16,7 @@ from rest_framework import serializers
 from coaching.accounts.selectors import clients_for, trainers_for
 from coaching.models import Client, Trainer
 from coaching.shared.selectors import Actor
-from config.api import DateTimeField
+from config.api.fields import DateTimeField
 
 
 class VisibleRowField(serializers.PrimaryKeyRelatedField):

@@ -33,7 +33,8 @@ from coaching.journal.serializers import (
 from coaching.journal.services import KeyReused, Logged, check_in_log, session_log
 from coaching.models import Client
 from coaching.programs.selectors import active_program
-from config.api import error_envelope
+from config.api.errors import error_envelope
+from config.api.pagination import paginated_response
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -105,10 +106,6 @@ class _LogViewSet(viewsets.GenericViewSet):
         except KeyReused as exc:
             raise KeyConflict from exc
 
-    def _page(self, queryset: Any, serializer: type) -> Response:
-        rows = self.paginate_queryset(self.filter_queryset(queryset))
-        return self.get_paginated_response(serializer(rows, many=True).data)
-
 
 # what the view and the service refuse (a 400 naming the field, code ``invalid``), beyond the
 # serializer: a key that is not a UUID, a session too far ahead, a prescription of an ended
@@ -130,7 +127,7 @@ class SessionViewSet(_LogViewSet):
         summary="Own sessions, newest first", responses={200: SessionSerializer(many=True)}
     )
     def list(self, request: Request) -> Response:
-        return self._page(self.get_queryset(), SessionSerializer)
+        return paginated_response(self, self.get_queryset(), SessionSerializer)
 
     @extend_schema(
         summary="One of own sessions", parameters=[ID], responses={200: SessionSerializer}
@@ -171,7 +168,7 @@ class CheckInViewSet(_LogViewSet):
         summary="Own check-ins, newest first", responses={200: CheckInSerializer(many=True)}
     )
     def list(self, request: Request) -> Response:
-        return self._page(self.get_queryset(), CheckInSerializer)
+        return paginated_response(self, self.get_queryset(), CheckInSerializer)
 
     @extend_schema(
         summary="One of own check-ins", parameters=[ID], responses={200: CheckInSerializer}

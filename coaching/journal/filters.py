@@ -6,7 +6,7 @@ import django_filters
 
 from coaching.models import CheckIn, Session
 from coaching.shared.filters import SINCE_HELP
-from config.api import IsoDateTimeFilter
+from config.api.fields import IsoDateTimeFilter
 
 
 class SessionFilter(django_filters.FilterSet):

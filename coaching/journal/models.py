@@ -133,7 +133,9 @@ class Set(models.Model):
                 name="set_load_0_1000",
             ),
             models.CheckConstraint(
-                condition=Q(rpe__isnull=True) | Q(rpe__gte=1, rpe__lte=10), name="set_rpe_1_10"
+                condition=Q(rpe__isnull=True)
+                | Q(rpe__gte=limits.RPE.low, rpe__lte=limits.RPE.high),
+                name="set_rpe_1_10",
             ),
         ]
 

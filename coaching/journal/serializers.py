@@ -26,7 +26,7 @@ from coaching.journal.vocabulary import (
 from coaching.models import CheckIn, ReviewState, Session
 from coaching.programs import limits
 from coaching.programs.serializers import LoadKgField, TemplatePrescriptionSerializer
-from config.api import DateTimeField
+from config.api.fields import DateTimeField
 
 
 def _pain(help_text: str, **kwargs: Any) -> serializers.IntegerField:
@@ -49,7 +49,8 @@ class SetInputSerializer(serializers.Serializer):
     reps = serializers.IntegerField(min_value=0, max_value=limits.REPS.high)
     load_kg = LoadKgField(required=False, allow_null=True, default=None)
     rpe = serializers.IntegerField(
-        min_value=1, max_value=10, required=False, allow_null=True, default=None,
+        min_value=limits.RPE.low, max_value=limits.RPE.high, required=False, allow_null=True,
+        default=None,
         help_text="Rate of perceived exertion, 1 (very easy) to 10 (could not do one more).",
     )  # fmt: skip
 

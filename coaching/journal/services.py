@@ -192,8 +192,10 @@ def _check_session(client: Client, spec: SessionSpec, now: datetime) -> Program:
         for j, s in enumerate(entry.sets):
             if s.reps not in limits.REPS:
                 errors[f"{prefix}.sets.{j}.reps"] = [limits.REPS.message]
-            if s.rpe is not None and not 1 <= s.rpe <= 10:
-                errors[f"{prefix}.sets.{j}.rpe"] = ["RPE is rated from 1 to 10."]
+            if s.rpe is not None and s.rpe not in limits.RPE:
+                errors[f"{prefix}.sets.{j}.rpe"] = [
+                    f"RPE is rated from {limits.RPE.low} to {limits.RPE.high}."
+                ]
             if s.load_kg is not None and s.load_kg not in limits.LOAD_KG:
                 errors[f"{prefix}.sets.{j}.load_kg"] = [limits.LOAD_KG.message]
     if len(programs) > 1 and not errors:

@@ -140,13 +140,10 @@ class SetForm(forms.Form):
     rpe = forms.IntegerField(
         label="Effort",
         required=False,
-        min_value=1,
-        max_value=10,
-        widget=_number(min="1", max="10"),
-        error_messages={
-            "min_value": "Effort is rated from 1 to 10.",
-            "max_value": "Effort is rated from 1 to 10.",
-        },
+        min_value=limits.RPE.low,
+        max_value=limits.RPE.high,
+        widget=_number(min=str(limits.RPE.low), max=str(limits.RPE.high)),
+        error_messages={"min_value": limits.RPE.message, "max_value": limits.RPE.message},
     )
 
 

@@ -3,32 +3,24 @@ of the trainer's client endpoints."""
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
+from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from coaching.accounts.permissions import IsClient
 from coaching.accounts.selectors import profile_of
 from coaching.models import Client
+from coaching.privacy.downloads import export_download
 from coaching.privacy.services import ANONYMISE, ERASE, client_export
 
 
 class EraseInputSerializer(serializers.Serializer):
     mode = serializers.ChoiceField(choices=[ERASE, ANONYMISE])
-
-
-def export_response(document: dict[str, Any]) -> Response:
-    """The export as a JSON download."""
-    day = document["exported_at"].date().isoformat()
-    return Response(
-        document,
-        headers={"Content-Disposition": f'attachment; filename="my-coaching-data-{day}.json"'},
-    )
 
 
 class MyExportView(APIView):
@@ -40,6 +32,6 @@ class MyExportView(APIView):
         "sessions with entries and sets, check-ins, the review's flags, signed-in devices.",
         responses={200: OpenApiTypes.OBJECT},
     )
-    def get(self, request: Request) -> Response:
+    def get(self, request: Request) -> HttpResponse:
         client = cast(Client, profile_of(request.user).client)  # IsClient let only clients in
-        return export_response(client_export(actor=request.user, client=client))
+        return export_download(client_export(actor=request.user, client=client))

@@ -26,6 +26,7 @@ from coaching.programs.serializers import (
     TemplateSerializer,
 )
 from coaching.programs.services import program_create, template_assign, template_create
+from config.api.pagination import paginated_response
 
 
 @extend_validation_errors(["invalid"], "client", actions=["create"])
@@ -48,7 +49,7 @@ class ProgramViewSet(TrainerViewSet):
         summary="Programs of the trainer's clients", responses={200: ProgramSerializer(many=True)}
     )
     def list(self, request: Request) -> Response:
-        return self.page(self.get_queryset(), ProgramSerializer)
+        return paginated_response(self, self.get_queryset(), ProgramSerializer)
 
     @extend_schema(
         summary="Assign a program to a client",
@@ -99,7 +100,7 @@ class TemplateViewSet(TrainerViewSet):
         summary="The practice's program templates", responses={200: TemplateSerializer(many=True)}
     )
     def list(self, request: Request) -> Response:
-        return self.page(self.get_queryset(), TemplateSerializer)
+        return paginated_response(self, self.get_queryset(), TemplateSerializer)
 
     @extend_schema(
         summary="Add a template to the practice's library",

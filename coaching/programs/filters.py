@@ -7,7 +7,7 @@ import django_filters
 
 from coaching.models import Program, ProgramTemplate
 from coaching.shared.filters import SINCE_HELP, visible_clients
-from config.api import IsoDateTimeFilter
+from config.api.fields import IsoDateTimeFilter
 
 
 class ProgramFilter(django_filters.FilterSet):

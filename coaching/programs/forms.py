@@ -39,7 +39,12 @@ class PrescriptionForm(forms.ModelForm):
     # Narrow inputs, so that a row of the inline fits the page.
     WIDTHS = {"sets": 3.5, "reps_min": 3.5, "reps_max": 3.5, "load_kg": 4.5, "hold_seconds": 4}
     WIDTHS |= {"tempo": 5, "notes": 8}
-    LIMITS = {"sets": (1, 10), "reps_min": (1, 100), "reps_max": (1, 100), "hold_seconds": (1, 300)}
+    LIMITS = {
+        "sets": limits.SETS,
+        "reps_min": limits.PRESCRIBED_REPS,
+        "reps_max": limits.PRESCRIBED_REPS,
+        "hold_seconds": limits.HOLD_SECONDS,
+    }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -57,20 +62,20 @@ class PrescriptionForm(forms.ModelForm):
         for name, width in self.WIDTHS.items():
             if name in self.fields:
                 self.fields[name].widget.attrs["style"] = f"width: {width}em"
-        for name, (low, high) in self.LIMITS.items():
+        for name, bounds in self.LIMITS.items():
             if name in self.fields:
-                self.fields[name].widget.attrs.update({"min": low, "max": high})
+                self.fields[name].widget.attrs.update({"min": bounds.low, "max": bounds.high})
 
     def clean_sets(self) -> int:
         sets = self.cleaned_data["sets"]
-        if not 1 <= sets <= 10:
-            raise ValidationError("Between 1 and 10 sets.")
+        if sets not in limits.SETS:
+            raise ValidationError(limits.SETS.message)
         return sets
 
     def clean_hold_seconds(self) -> int | None:
         hold = self.cleaned_data.get("hold_seconds")
-        if hold is not None and not 1 <= hold <= 300:
-            raise ValidationError("Between 1 and 300 seconds.")
+        if hold is not None and hold not in limits.HOLD_SECONDS:
+            raise ValidationError(limits.HOLD_SECONDS.message)
         return hold
 
     def clean_load_kg(self) -> Any:
@@ -83,10 +88,10 @@ class PrescriptionForm(forms.ModelForm):
         super().clean()
         data = self.cleaned_data
         low, high = data.get("reps_min"), data.get("reps_max")
-        if low is not None and not 1 <= low <= 100:
-            self.add_error("reps_min", "Between 1 and 100 reps.")
-        elif high is not None and not 1 <= high <= 100:
-            self.add_error("reps_max", "Between 1 and 100 reps.")
+        if low is not None and low not in limits.PRESCRIBED_REPS:
+            self.add_error("reps_min", limits.PRESCRIBED_REPS.message)
+        elif high is not None and high not in limits.PRESCRIBED_REPS:
+            self.add_error("reps_max", limits.PRESCRIBED_REPS.message)
         elif low is not None and high is not None and low > high:
             self.add_error("reps_max", "The most reps cannot be fewer than the fewest.")
         return data

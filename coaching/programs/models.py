@@ -33,10 +33,15 @@ class PrescriptionFields(models.Model):
     def range_constraints(cls, prefix: str) -> list[models.BaseConstraint]:
         return [
             models.CheckConstraint(
-                condition=Q(sets__gte=1, sets__lte=10), name=f"{prefix}_sets_1_10"
+                condition=Q(sets__gte=limits.SETS.low, sets__lte=limits.SETS.high),
+                name=f"{prefix}_sets_1_10",
             ),
             models.CheckConstraint(
-                condition=Q(reps_min__gte=1, reps_max__lte=100) & Q(reps_min__lte=F("reps_max")),
+                condition=Q(
+                    reps_min__gte=limits.PRESCRIBED_REPS.low,
+                    reps_max__lte=limits.PRESCRIBED_REPS.high,
+                )
+                & Q(reps_min__lte=F("reps_max")),
                 name=f"{prefix}_reps_range",
             ),
             models.CheckConstraint(
@@ -46,7 +51,10 @@ class PrescriptionFields(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(hold_seconds__isnull=True)
-                | Q(hold_seconds__gte=1, hold_seconds__lte=300),
+                | Q(
+                    hold_seconds__gte=limits.HOLD_SECONDS.low,
+                    hold_seconds__lte=limits.HOLD_SECONDS.high,
+                ),
                 name=f"{prefix}_hold_1_300",
             ),
         ]

@@ -68,10 +68,14 @@ class PrescriptionInputSerializer(serializers.Serializer):
         queryset=Exercise.objects.published(),
         help_text="Slug of a published exercise of the catalogue.",
     )
-    sets = serializers.IntegerField(min_value=1, max_value=10)
-    reps_min = serializers.IntegerField(min_value=1, max_value=100)
+    sets = serializers.IntegerField(min_value=limits.SETS.low, max_value=limits.SETS.high)
+    reps_min = serializers.IntegerField(
+        min_value=limits.PRESCRIBED_REPS.low, max_value=limits.PRESCRIBED_REPS.high
+    )
     reps_max = serializers.IntegerField(
-        min_value=1, max_value=100, help_text="At least `reps_min`."
+        min_value=limits.PRESCRIBED_REPS.low,
+        max_value=limits.PRESCRIBED_REPS.high,
+        help_text="At least `reps_min`.",
     )
     load_kg = LoadKgField(required=False, allow_null=True, default=None)
     tempo = serializers.CharField(
@@ -79,7 +83,11 @@ class PrescriptionInputSerializer(serializers.Serializer):
         help_text="Seconds per phase, e.g. 2-1-2 (up, hold, down).",
     )  # fmt: skip
     hold_seconds = serializers.IntegerField(
-        min_value=1, max_value=300, required=False, allow_null=True, default=None
+        min_value=limits.HOLD_SECONDS.low,
+        max_value=limits.HOLD_SECONDS.high,
+        required=False,
+        allow_null=True,
+        default=None,
     )
     notes = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
 

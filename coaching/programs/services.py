@@ -56,10 +56,11 @@ def _check_prescriptions(specs: Sequence[PrescriptionSpec], field: str = "prescr
         problems = []
         if spec.exercise.status != Exercise.Status.PUBLISHED:
             problems.append(f"{spec.exercise.name} is not a published exercise.")
-        if not 1 <= spec.sets <= 10:
-            problems.append("sets must be between 1 and 10.")
-        if not 1 <= spec.reps_min <= spec.reps_max <= 100:
-            problems.append("reps must satisfy 1 ≤ reps_min ≤ reps_max ≤ 100.")
+        if spec.sets not in limits.SETS:
+            problems.append(f"sets must be between {limits.SETS.low} and {limits.SETS.high}.")
+        reps = limits.PRESCRIBED_REPS
+        if not reps.low <= spec.reps_min <= spec.reps_max <= reps.high:
+            problems.append(f"reps must satisfy {reps.low} ≤ reps_min ≤ reps_max ≤ {reps.high}.")
         if problems:
             errors[f"{field}[{index}]"] = problems
     if errors:

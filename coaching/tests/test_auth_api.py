@@ -9,8 +9,9 @@ import pytest
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from knox.models import AuthToken
+from knox.settings import CONSTANTS
 
-from coaching.tests.factories import PASSWORD, EditorFactory, UserFactory
+from coaching.tests.factories import PASSWORD, ClientFactory, EditorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 TOKEN = "/api/v1/auth/token/"
@@ -126,3 +127,31 @@ def test_me_says_who_and_which_role(api_client, make_user, role):
     assert body["username"] == "u"
     assert body["role"] == role
     assert "password" not in body
+
+
+def test_a_token_request_reads_the_token_then_knoxs_sweep_then_the_profile(
+    api_client, django_assert_num_queries
+):
+    ClientFactory(user__username="cleo")
+    token = sign_in(api_client, username="cleo").json()["token"]
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+
+    # knox's TokenAuthentication: the token with its user, and knox's own sweep of the user's
+    # expired tokens; then the profile (``profile_of``: knox reads the user only)
+    with django_assert_num_queries(3):
+        assert api_client.get("/api/v1/me/").json()["role"] == "client"
+
+
+def test_a_token_request_sweeps_the_users_expired_tokens(api_client, alice):
+    old = sign_in(api_client).json()["token"]
+    token = sign_in(api_client).json()["token"]
+    AuthToken.objects.filter(token_key=old[: CONSTANTS.TOKEN_KEY_LENGTH]).update(
+        expiry=timezone.now() - timedelta(seconds=1)
+    )
+
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert api_client.get("/api/v1/me/").status_code == 200
+
+    assert list(AuthToken.objects.filter(user=alice).values_list("token_key", flat=True)) == [
+        token[: CONSTANTS.TOKEN_KEY_LENGTH]
+    ]
