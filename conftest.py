@@ -211,10 +211,16 @@ _open_module_world: list[_ModuleWorld] = []
 
 
 @pytest.fixture(scope="module")
-def world_extension() -> Any:
-    """What a directory's conftest may add to the module's world (a function of the world), once,
-    in the same transaction: nothing here."""
-    return None
+def world_extension(request) -> Any:  # type: ignore[no-untyped-def]
+    """What a module adds to its shared world (``WORLD_EXTENSION``, a function of the world),
+    once, in the same transaction; or a directory's conftest (the portal's)."""
+    return getattr(request.module, "WORLD_EXTENSION", None)
+
+
+@pytest.fixture
+def w(world):  # type: ignore[no-untyped-def]
+    """The world, by its short name (the admin tests)."""
+    return world
 
 
 @pytest.fixture(scope="module")

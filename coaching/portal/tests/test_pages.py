@@ -16,17 +16,17 @@ from django.utils import timezone
 
 from coaching.journal.vocabulary import PAIN_ZONES, Symptom
 from coaching.models import Session
+from coaching.portal.tests.support import (
+    check_ins,
+    page,
+    session_post,
+    sessions,
+)
 from coaching.tests.factories import (
     ClientFactory,
     ProgramFactory,
     log_check_in,
     log_session,
-)
-from coaching.tests.portal.support import (
-    check_ins,
-    page,
-    session_post,
-    sessions,
 )
 from exercises.tests.factories import ExerciseFactory
 

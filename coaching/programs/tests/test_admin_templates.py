@@ -15,10 +15,11 @@ from coaching.models import (
     Program,
     ProgramTemplate,
 )
-from coaching.tests.admin.support import (
+from coaching.tests.admin_support import (
     CLIENTS,
     INDEX,
     errors_of,
+    extend_world,
     form_data,
     messages_of,
     sign_in,
@@ -26,6 +27,15 @@ from coaching.tests.admin.support import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+WORLD_EXTENSION = extend_world  # names that cannot turn up on a page by chance
+
+
+@pytest.fixture
+def world(shared_world):  # type: ignore[no-untyped-def]
+    """Built once for this module (conftest's ``module_world``); each test's writes roll back."""
+    return shared_world
 
 
 # --- the template library -------------------------------------------------------------------

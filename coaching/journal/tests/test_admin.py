@@ -14,9 +14,20 @@ from django.urls import reverse
 from django.utils import timezone
 
 from coaching.models import Session
+from coaching.tests.admin_support import extend_world
 from coaching.tests.factories import log_check_in, log_session
 
 pytestmark = pytest.mark.django_db
+
+
+WORLD_EXTENSION = extend_world  # names that cannot turn up on a page by chance
+
+
+@pytest.fixture
+def world(shared_world):  # type: ignore[no-untyped-def]
+    """Built once for this module (conftest's ``module_world``); each test's writes roll back."""
+    return shared_world
+
 
 SESSIONS = reverse("admin:coaching_session_changelist")
 

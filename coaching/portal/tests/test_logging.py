@@ -14,13 +14,7 @@ from django.utils import timezone
 
 from coaching.journal.vocabulary import EMERGENCY_MESSAGE, PAIN_ZONES, URGENT_MESSAGE, Symptom
 from coaching.portal.forms import SessionLogForm
-from coaching.programs.selectors import active_program
-from coaching.tests.factories import (
-    ClientFactory,
-    ProgramFactory,
-    log_session,
-)
-from coaching.tests.portal.support import (
+from coaching.portal.tests.support import (
     check_in_post,
     check_ins,
     entries,
@@ -29,6 +23,12 @@ from coaching.tests.portal.support import (
     session_post,
     sessions,
     sets,
+)
+from coaching.programs.selectors import active_program
+from coaching.tests.factories import (
+    ClientFactory,
+    ProgramFactory,
+    log_session,
 )
 from exercises.tests.factories import ExerciseFactory
 

@@ -41,8 +41,8 @@ NAMES = {
 
 
 def extend_world(world: SimpleNamespace) -> None:
-    """The shared world, with names that cannot turn up on a page by chance (the directory's
-    conftest hands it to ``module_world``, which calls it once per module)."""
+    """The shared world, with names that cannot turn up on a page by chance (an admin test
+    module names it ``WORLD_EXTENSION``; ``module_world`` calls it once per module)."""
     for attr, (first, last) in NAMES.items():
         user = getattr(world, attr).user
         user.first_name, user.last_name = first, last

@@ -17,9 +17,10 @@ from coaching.models import (
     Trainer,
     User,
 )
-from coaching.tests.admin.support import (
+from coaching.tests.admin_support import (
     CLIENTS,
     errors_of,
+    extend_world,
     form_data,
     sign_in,
     snapshot,
@@ -27,6 +28,15 @@ from coaching.tests.admin.support import (
 from coaching.tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
+
+
+WORLD_EXTENSION = extend_world  # names that cannot turn up on a page by chance
+
+
+@pytest.fixture
+def world(shared_world):  # type: ignore[no-untyped-def]
+    """Built once for this module (conftest's ``module_world``); each test's writes roll back."""
+    return shared_world
 
 
 # --- clients --------------------------------------------------------------------------------

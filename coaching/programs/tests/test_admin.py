@@ -14,8 +14,9 @@ from coaching.models import (
     Prescription,
     Program,
 )
-from coaching.tests.admin.support import (
+from coaching.tests.admin_support import (
     errors_of,
+    extend_world,
     form_data,
     program_add_data,
     sign_in,
@@ -24,6 +25,15 @@ from coaching.tests.admin.support import (
 from coaching.tests.factories import log_session
 
 pytestmark = pytest.mark.django_db
+
+
+WORLD_EXTENSION = extend_world  # names that cannot turn up on a page by chance
+
+
+@pytest.fixture
+def world(shared_world):  # type: ignore[no-untyped-def]
+    """Built once for this module (conftest's ``module_world``); each test's writes roll back."""
+    return shared_world
 
 
 # --- the forms, as a browser would send them ------------------------------------------------

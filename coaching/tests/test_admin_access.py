@@ -17,15 +17,25 @@ from coaching.accounts.roles import (
 from coaching.models import (
     Program,
 )
-from coaching.tests.admin.support import (
+from coaching.tests.admin_support import (
     INDEX,
     LOGIN,
+    extend_world,
     messages_of,
     names_of,
     sign_in,
 )
 
 pytestmark = pytest.mark.django_db
+
+
+WORLD_EXTENSION = extend_world  # names that cannot turn up on a page by chance
+
+
+@pytest.fixture
+def world(shared_world):  # type: ignore[no-untyped-def]
+    """Built once for this module (conftest's ``module_world``); each test's writes roll back."""
+    return shared_world
 
 
 # --- who sees what --------------------------------------------------------------------------
