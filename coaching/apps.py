@@ -1,3 +1,5 @@
+"""The coaching app: one Django app (label ``coaching``) whose packages are its concerns."""
+
 from django.apps import AppConfig
 
 

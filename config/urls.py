@@ -1,3 +1,5 @@
+"""The project's URLs: the admin, the API v1 router and its schema, the portal and the catalogue."""
+
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView

@@ -1,3 +1,5 @@
+"""The exercise catalogue app; connects its signals when ready."""
+
 from django.apps import AppConfig
 
 

@@ -1,3 +1,5 @@
+"""Forms of the catalogue admin (lists edited one item per line)."""
+
 from __future__ import annotations
 
 from django import forms

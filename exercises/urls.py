@@ -1,3 +1,5 @@
+"""The public catalogue's pages."""
+
 from django.urls import path
 
 from exercises import views

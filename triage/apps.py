@@ -1,3 +1,5 @@
+"""The triage app; plugs into coaching when ready (coaching imports nothing of triage)."""
+
 from django.apps import AppConfig
 
 

@@ -47,8 +47,7 @@ class Profile:
 
 
 def profile_of(actor: Actor) -> Profile:
-    """The actor's trainer or client profile, read once per user object (one query; none when
-    the API's token authentication already read it with the token)."""
+    """The actor's trainer or client profile, read once per user object (one query)."""
     if not actor.is_authenticated:
         return Profile()
     cached: Profile | None = getattr(actor, "_coaching_profile", None)

@@ -1,3 +1,5 @@
+"""``manage.py banner``: the URLs and demo logins ``make run`` prints."""
+
 import os
 
 from django.conf import settings

@@ -1,3 +1,5 @@
+"""``manage.py create_trainer``: onboard a practice's first people from the command line."""
+
 import getpass
 from typing import Any
 

@@ -1,3 +1,5 @@
+"""``manage.py seed_demo``: the demo practice of ``make run`` (idempotent)."""
+
 import uuid
 from datetime import datetime, time, timedelta
 

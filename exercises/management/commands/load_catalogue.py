@@ -1,3 +1,5 @@
+"""``manage.py load_catalogue``: upsert the catalogue from its data file."""
+
 from pathlib import Path
 
 from django.conf import settings
