@@ -67,13 +67,9 @@ test: $(VENV)/.installed-dev node_modules/.installed chromium check-services
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+	$(VENV)/bin/mypy
 	DJANGO_DEBUG=true $(PY) manage.py makemigrations --check --dry-run
-	@# mypy (single-threaded, ~20 s cold) runs beside pytest, whose workers often wait on the
-	@# Celery workers, gunicorns and browser they start; both must pass, mypy's report follows.
-	@mkdir -p var; $(VENV)/bin/mypy > var/mypy.log 2>&1 & mypy=$$!; \
-	$(VENV)/bin/pytest; tests=$$?; \
-	wait $$mypy; types=$$?; echo "mypy:"; cat var/mypy.log; \
-	test $$tests -eq 0 && test $$types -eq 0
+	$(VENV)/bin/pytest
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
