@@ -468,15 +468,22 @@ def flags(request: HttpRequest) -> HttpResponse:
     return envelope(request, total, page, size, [flag_document(r) for r in rows])
 
 
-def flag(request: HttpRequest, pk: str) -> HttpResponse:
+def _trainers_one(
+    request: HttpRequest, pk: str, sql: str, key: str, document: Any, what: str
+) -> HttpResponse:
+    """One row of a trainer's list query (``FLAGS``, ``CLIENTS``) by id, or the API's 404."""
     who = token_user(request)
     if not is_trainer(who) or not pk.isdigit():
         return denied(who, True)
     sees, params = who.sees()
     with connection.cursor() as cursor:
-        cursor.execute(FLAGS.format(where=f"f.id = %s AND {sees}"), [int(pk), *params, 1, 0])
+        cursor.execute(sql.format(where=f"{key} = %s AND {sees}"), [int(pk), *params, 1, 0])
         row = cursor.fetchone()
-    return answer(flag_document(row)) if row else not_found("flag")
+    return answer(document(row)) if row else not_found(what)
+
+
+def flag(request: HttpRequest, pk: str) -> HttpResponse:
+    return _trainers_one(request, pk, FLAGS, "f.id", flag_document, "flag")
 
 
 def clients(request: HttpRequest) -> HttpResponse:
@@ -493,14 +500,7 @@ def clients(request: HttpRequest) -> HttpResponse:
 
 
 def client(request: HttpRequest, pk: str) -> HttpResponse:
-    who = token_user(request)
-    if not is_trainer(who) or not pk.isdigit():
-        return denied(who, True)
-    sees, params = who.sees()
-    with connection.cursor() as cursor:
-        cursor.execute(CLIENTS.format(where=f"c.id = %s AND {sees}"), [int(pk), *params, 1, 0])
-        row = cursor.fetchone()
-    return answer(client_document(row)) if row else not_found("client")
+    return _trainers_one(request, pk, CLIENTS, "c.id", client_document, "client")
 
 
 def client_sessions(request: HttpRequest, pk: str) -> HttpResponse:
