@@ -117,7 +117,7 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 AUTH_USER_MODEL = "coaching.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses locked-out logins first
-    "django.contrib.auth.backends.ModelBackend",
+    "coaching.accounts.auth.ModelBackend",  # Django's, reading the profile too
 ]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
@@ -200,7 +200,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- API ------------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "coaching.accounts.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -324,6 +324,11 @@ CELERY_BEAT_SCHEDULE = {
     "triage-nightly": {
         "task": "triage.tasks.review_all_clients",
         "schedule": crontab(hour=env.int("TRIAGE_NIGHTLY_HOUR", default=2), minute=0),
+    },
+    # expired API tokens (refused when presented; this keeps the table small)
+    "token-sweep": {
+        "task": "coaching.accounts.tasks.sweep_expired_tokens",
+        "schedule": crontab(hour=3, minute=30),
     },
     "triage-digest": {
         "task": "triage.tasks.send_digests",

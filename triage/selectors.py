@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from coaching.accounts.selectors import clients_for
+from coaching.accounts.selectors import client_scope
 from coaching.models import CheckIn, Client, Entry, Prescription, Program, Session, Set
 from coaching.shared.selectors import Actor, one_or_404
 from exercises.models import Exercise, Muscle, ProgressionEdge
@@ -268,7 +268,7 @@ def client_flag_count(client: Client) -> int:
 def flags_for(actor: Actor) -> QuerySet[Flag]:
     """Flags of the clients the actor may see (a trainer: their own; a practice admin: the
     practice's), in queue order: emergency, urgent, routine, then newest."""
-    return Flag.objects.filter(client__in=clients_for(actor).values("pk")).select_related(
+    return Flag.objects.filter(client_scope(actor, "client__")).select_related(
         "client__user", "exercise", "suggested_exercise"
     )
 

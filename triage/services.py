@@ -25,7 +25,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from coaching.accounts.selectors import clients_for
+from coaching.accounts.selectors import client_scope
 from coaching.models import CheckIn, Client, Prescription, Program, ReviewState, Session, User
 from coaching.programs.services import prescription_replace
 from coaching.shared.selectors import Actor
@@ -297,9 +297,7 @@ def _flag_for_update(actor: Actor, flag: Flag) -> Flag:
     review or a log of the same client in flight, and sees what it wrote."""
     Client.objects.select_for_update().filter(pk=flag.client_id).values_list("pk").first()
     locked = (
-        Flag.objects.select_for_update()
-        .filter(pk=flag.pk, client__in=clients_for(actor).values("pk"))
-        .first()
+        Flag.objects.select_for_update().filter(client_scope(actor, "client__"), pk=flag.pk).first()
     )
     if locked is None:
         raise PermissionDenied("Not your client's flag.")

@@ -16,7 +16,6 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
-from knox.auth import TokenAuthentication
 from knox.models import AuthToken
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
@@ -25,6 +24,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from coaching.accounts.auth import TokenAuthentication
 from coaching.accounts.filters import ClientFilter
 from coaching.accounts.permissions import IsTrainer
 from coaching.accounts.selectors import client_detail, client_get, client_list, user_role
@@ -35,7 +35,7 @@ from coaching.accounts.serializers import (
 )
 from coaching.accounts.services import client_create, client_update
 from coaching.journal.filters import SessionFilter
-from coaching.journal.selectors import sessions_for
+from coaching.journal.selectors import session_rows, with_entries
 from coaching.journal.serializers import SessionSerializer
 from coaching.models import User
 from coaching.privacy.api import EraseInputSerializer
@@ -188,7 +188,7 @@ class ClientViewSet(TrainerViewSet):
 
     def get_queryset(self) -> QuerySet:
         if self.action == "sessions":
-            return sessions_for(self.request.user)
+            return session_rows(self.request.user)
         return client_list(self.request.user)
 
     @extend_schema(summary="The trainer's clients", responses={200: ClientSerializer(many=True)})
@@ -218,7 +218,7 @@ class ClientViewSet(TrainerViewSet):
     def sessions(self, request: Request, pk: str) -> Response:
         client = client_get(request.user, pk)
         return paginated_response(
-            self, self.get_queryset().filter(client=client), SessionSerializer
+            self, self.get_queryset().filter(client=client), SessionSerializer, with_entries
         )
 
     @extend_schema(

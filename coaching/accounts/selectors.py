@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ObjectDoesNotExist
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from coaching.models import (
     Client,
@@ -46,19 +46,25 @@ class Profile:
         return cls(trainer=trainer, client=None if trainer else related_or_none(user, "client"))
 
 
+# the relations of a user row that make its profile: ``select_related(*PROFILE_RELATIONS)`` on
+# a query of users (or ``user__…`` on one of tokens) reads the person and the profile at once
+PROFILE_RELATIONS = ("trainer__practice", "client__practice", "client__trainer")
+
+
+def remember_profile(user: Any) -> None:
+    """Keep the profile of a user row read with ``PROFILE_RELATIONS`` selected on it, so that
+    ``profile_of`` needs no query (the API's token and the portal's session read it so)."""
+    user._coaching_profile = Profile.of(user)
+
+
 def profile_of(actor: Actor) -> Profile:
-    """The actor's trainer or client profile, read once per user object (one query)."""
+    """The actor's trainer or client profile, read once per user object (one query, none when
+    the user was read with its profile: ``remember_profile``)."""
     if not actor.is_authenticated:
         return Profile()
     cached: Profile | None = getattr(actor, "_coaching_profile", None)
     if cached is None:
-        row = (
-            get_user_model()
-            ._default_manager.select_related(
-                "trainer__practice", "client__practice", "client__trainer"
-            )
-            .get(pk=actor.pk)
-        )
+        row = get_user_model()._default_manager.select_related(*PROFILE_RELATIONS).get(pk=actor.pk)
         cached = Profile.of(row)
         actor._coaching_profile = cached
     return cached
@@ -101,18 +107,27 @@ def trainers_for(actor: Actor) -> QuerySet[Trainer]:
     return qs.none()
 
 
+def client_scope(actor: Actor, via: str = "") -> Q:
+    """The one rule of which clients someone sees, as a condition on a client (``via=""``) or
+    on the rows that name one (``via="client__"``): superusers every client, a practice admin
+    the practice's, a trainer their own, anyone else none. A plain column condition, not a
+    subquery: the same rule, cheaper to build and to plan."""
+    if actor.is_authenticated and actor.is_superuser:
+        return Q()
+    profile = profile_of(actor)
+    if profile.trainer is not None and profile.trainer.is_practice_admin:
+        return Q(**{f"{via}practice_id": profile.trainer.practice_id})
+    if profile.trainer is not None:
+        return Q(**{f"{via}trainer_id": profile.trainer.pk})
+    return Q(pk__in=[])  # nothing (answered without a query)
+
+
 def clients_for(actor: Actor) -> QuerySet[Client]:
     """Superusers: every client. A practice admin: the practice's. A trainer: their own.
     Anyone else: none."""
-    qs = Client.objects.select_related("user", "trainer__user", "practice")
-    if actor.is_authenticated and actor.is_superuser:
-        return qs
-    profile = profile_of(actor)
-    if profile.is_practice_admin:
-        return qs.filter(practice=profile.practice)
-    if profile.trainer:
-        return qs.filter(trainer=profile.trainer)
-    return qs.none()
+    return Client.objects.select_related("user", "trainer__user", "practice").filter(
+        client_scope(actor)
+    )
 
 
 def client_get(actor: Actor, pk: object) -> Client:

@@ -22,7 +22,13 @@ from coaching.accounts.api import ANY_SEGMENT
 from coaching.accounts.permissions import IsClient
 from coaching.accounts.selectors import profile_of
 from coaching.journal.filters import CheckInFilter, SessionFilter
-from coaching.journal.selectors import check_in_get, check_ins_for, session_get, sessions_for
+from coaching.journal.selectors import (
+    check_in_get,
+    check_in_rows,
+    session_row_get,
+    session_rows,
+    with_entries,
+)
 from coaching.journal.serializers import (
     CheckInInputSerializer,
     CheckInSerializer,
@@ -91,11 +97,12 @@ class _LogViewSet(viewsets.GenericViewSet):
     permission_classes = [IsClient]
     lookup_value_regex = ANY_SEGMENT  # a non-number is the API's 404, not Django's page
 
-    def _created(self, logged: Logged, serializer: type) -> Response:
+    def _created(self, logged: Logged, serializer: type, stored: Any = None) -> Response:
+        """201 with the record as a read shows it (``stored``: its plain row, when given);
+        ``Idempotent-Replayed`` when the key had stored it before."""
         headers = {} if logged.created else {"Idempotent-Replayed": "true"}
-        return Response(
-            serializer(logged.record).data, status=status.HTTP_201_CREATED, headers=headers
-        )
+        body = serializer(logged.record if stored is None else stored).data
+        return Response(body, status=status.HTTP_201_CREATED, headers=headers)
 
     def _log(self, service: Any, input_serializer: type, **kwargs: Any) -> Logged:
         key = idempotency_key(self.request)
@@ -121,19 +128,19 @@ class SessionViewSet(_LogViewSet):
     serializer_class = SessionInputSerializer  # the browsable API's form
 
     def get_queryset(self) -> Any:
-        return sessions_for(self.request.user)
+        return session_rows(self.request.user)
 
     @extend_schema(
         summary="Own sessions, newest first", responses={200: SessionSerializer(many=True)}
     )
     def list(self, request: Request) -> Response:
-        return paginated_response(self, self.get_queryset(), SessionSerializer)
+        return paginated_response(self, self.get_queryset(), SessionSerializer, with_entries)
 
     @extend_schema(
         summary="One of own sessions", parameters=[ID], responses={200: SessionSerializer}
     )
     def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(SessionSerializer(session_get(request.user, pk)).data)
+        return Response(SessionSerializer(session_row_get(request.user, pk)).data)
 
     @extend_schema(
         summary="Log a session (idempotent)",
@@ -149,8 +156,8 @@ class SessionViewSet(_LogViewSet):
     def create(self, request: Request) -> Response:
         logged = self._log(session_log, SessionInputSerializer)
         # new or replayed, the stored session as any read shows it (entries, sets, exercises)
-        stored = session_get(request.user, logged.record.pk)
-        return self._created(Logged(stored, logged.created, logged.safety), SessionSerializer)
+        stored = session_row_get(request.user, logged.record.pk)
+        return self._created(logged, SessionSerializer, stored)
 
 
 @extend_validation_errors(["invalid"], "Idempotency-Key", actions=["create"])
@@ -162,7 +169,7 @@ class CheckInViewSet(_LogViewSet):
     serializer_class = CheckInInputSerializer
 
     def get_queryset(self) -> Any:
-        return check_ins_for(self.request.user)
+        return check_in_rows(self.request.user)
 
     @extend_schema(
         summary="Own check-ins, newest first", responses={200: CheckInSerializer(many=True)}

@@ -3,9 +3,12 @@ their clients' records; and the prescriptions a client may log against."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from typing import Any
+
 from django.db.models import Prefetch, QuerySet
 
-from coaching.accounts.selectors import clients_for, profile_of
+from coaching.accounts.selectors import client_scope, profile_of
 from coaching.models import (
     CheckIn,
     Entry,
@@ -25,7 +28,7 @@ def client_records(actor: Actor, qs: QuerySet[M]) -> QuerySet[M]:
     if profile.client:
         return qs.filter(client=profile.client)
     if profile.trainer:
-        return qs.filter(client__in=clients_for(actor).values("pk"))
+        return qs.filter(client_scope(actor, "client__"))
     return qs.none()
 
 
@@ -45,6 +48,63 @@ def sessions_for(actor: Actor) -> QuerySet[Session]:
 
 def session_get(actor: Actor, pk: object) -> Session:
     return one_or_404(sessions_for(actor), pk, "session")
+
+
+# --- the API's reads, as plain rows (``config.api.rows``: the serializers' own fields) ----------
+
+SESSION_COLUMNS = (
+    "id", "client_id", "program_id", "performed_at", "pain_before", "pain_after", "symptoms",
+    "notes", "review_state", "idempotency_key", "created_at", "updated_at",
+)  # fmt: skip
+ENTRY_COLUMNS = ("id", "prescription_id", "pain_during", "pain_location", "pain_quality")
+SET_COLUMNS = ("number", "reps", "load_kg", "rpe")
+
+
+def session_rows(actor: Actor) -> QuerySet[Any]:
+    """The sessions the actor may see (the one rule: ``client_records``) as plain rows, newest
+    first; ``with_entries`` adds their entries and sets to a page of them."""
+    return client_records(actor, Session.objects.all()).values(*SESSION_COLUMNS)
+
+
+def with_entries(sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """These session rows with their entries (in order, each with its exercise) and the
+    entries' sets (by number): two queries whatever their number."""
+    by_session: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    by_entry: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    entries = (
+        Entry.objects.filter(session_id__in=[s["id"] for s in sessions])
+        .order_by("order", "id")
+        .values_list("session_id", *ENTRY_COLUMNS, "prescription__exercise__slug",
+                     "prescription__exercise__name")
+    )  # fmt: skip
+    for session_id, *values, slug, name in entries:
+        entry = dict(zip(ENTRY_COLUMNS, values, strict=True))
+        entry["prescription"] = {"exercise": {"slug": slug, "name": name}}
+        entry["sets"] = by_entry[entry["id"]]
+        by_session[session_id].append(entry)
+    if by_entry:
+        sets = (
+            Set.objects.filter(entry_id__in=list(by_entry))
+            .order_by("number")
+            .values_list("entry_id", *SET_COLUMNS)
+        )
+        for entry_id, *values in sets:
+            by_entry[entry_id].append(dict(zip(SET_COLUMNS, values, strict=True)))
+    for session in sessions:
+        session["entries"] = by_session[session["id"]]
+    return sessions
+
+
+def session_row_get(actor: Actor, pk: object) -> dict[str, Any]:
+    """One session the actor may see, as a plain row with its entries and sets, or 404."""
+    return with_entries([one_or_404(session_rows(actor), pk, "session")])[0]
+
+
+def check_in_rows(actor: Actor) -> QuerySet[Any]:
+    return client_records(actor, CheckIn.objects.all()).values(
+        "id", "client_id", "date", "pain", "stiffness", "symptoms", "review_state",
+        "idempotency_key", "created_at", "updated_at",
+    )  # fmt: skip
 
 
 def check_ins_for(actor: Actor) -> QuerySet[CheckIn]:

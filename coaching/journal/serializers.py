@@ -27,6 +27,7 @@ from coaching.models import CheckIn, ReviewState, Session
 from coaching.programs import limits
 from coaching.programs.serializers import LoadKgField, TemplatePrescriptionSerializer
 from config.api.fields import DateTimeField
+from config.api.rows import FromRows
 
 
 def _pain(help_text: str, **kwargs: Any) -> serializers.IntegerField:
@@ -142,7 +143,7 @@ class SafetySerializer(serializers.Serializer):
     )
 
 
-class _SafetyMixin(serializers.Serializer):
+class _SafetyMixin(FromRows):
     safety = serializers.SerializerMethodField(
         help_text="null, or what to tell the client at once about a red-flag symptom."
     )

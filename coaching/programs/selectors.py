@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, QuerySet
 
-from coaching.accounts.selectors import clients_for, profile_of
+from coaching.accounts.selectors import client_scope, profile_of
 from coaching.models import (
     Client,
     Prescription,
@@ -28,7 +28,7 @@ def programs_for(actor: Actor) -> QuerySet[Program]:
     profile = profile_of(actor)
     if profile.client:
         return qs.filter(client=profile.client)
-    return qs.filter(client__in=clients_for(actor).values("pk"))
+    return qs.filter(client_scope(actor, "client__"))
 
 
 def program_detail(actor: Actor, pk: object) -> Program:

@@ -6,6 +6,7 @@ This module must not import DRF's generic views at run time: they read
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rest_framework import exceptions
@@ -44,9 +45,13 @@ def paginated_response(
     view: GenericAPIView[Any],
     queryset: QuerySet[Any],
     serializer_class: type[BaseSerializer[Any]],
+    complete: Callable[[list[Any]], list[Any]] | None = None,
 ) -> Response:
     """One page of ``queryset``, after the view's filters (``?since=``, …), each row presented
     by ``serializer_class``, in the paginator's envelope (``count``, ``next``, ``previous``,
-    ``results``)."""
+    ``results``). ``complete`` adds to a page of plain rows what their serializer nests (their
+    entries, …) in a constant number of queries."""
     rows = view.paginate_queryset(view.filter_queryset(queryset))
+    if complete is not None and rows:
+        rows = complete(rows)
     return view.get_paginated_response(serializer_class(rows, many=True).data)

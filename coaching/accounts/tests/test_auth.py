@@ -6,11 +6,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
+from django.contrib.auth import get_user
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from knox.models import AuthToken
 from knox.settings import CONSTANTS
 
+from coaching.accounts.selectors import profile_of
+from coaching.accounts.tasks import sweep_expired_tokens
 from coaching.tests.factories import PASSWORD, ClientFactory, EditorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -129,29 +133,83 @@ def test_me_says_who_and_which_role(api_client, make_user, role):
     assert "password" not in body
 
 
-def test_a_token_request_reads_the_token_then_knoxs_sweep_then_the_profile(
+def test_a_token_request_reads_the_token_the_person_and_the_profile_in_one_query(
     api_client, django_assert_num_queries
 ):
     ClientFactory(user__username="cleo")
     token = sign_in(api_client, username="cleo").json()["token"]
     api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
 
-    # knox's TokenAuthentication: the token with its user, and knox's own sweep of the user's
-    # expired tokens; then the profile (``profile_of``: knox reads the user only)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(1):
         assert api_client.get("/api/v1/me/").json()["role"] == "client"
 
 
-def test_a_token_request_sweeps_the_users_expired_tokens(api_client, alice):
-    old = sign_in(api_client).json()["token"]
+def test_a_portal_request_reads_the_person_and_the_profile_in_one_query(
+    client, django_assert_num_queries
+):
+    cleo = ClientFactory(user__username="cleo")
+    client.force_login(cleo.user)
+    request = client.get("/api/v1/me/").wsgi_request  # (any signed-in page)
+    request.session = client.session
+
+    with django_assert_num_queries(2):  # the session row; the person with their profile
+        user = get_user(request)
+        assert profile_of(user).client == cleo
+
+
+def test_an_expired_token_presented_is_deleted(api_client, alice):
     token = sign_in(api_client).json()["token"]
-    AuthToken.objects.filter(token_key=old[: CONSTANTS.TOKEN_KEY_LENGTH]).update(
+    AuthToken.objects.filter(user=alice).update(expiry=timezone.now() - timedelta(seconds=1))
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+
+    assert api_client.get("/api/v1/me/").status_code == 401
+    assert not AuthToken.objects.filter(user=alice).exists()
+
+
+def test_a_forged_token_with_a_known_key_prefix_is_refused(api_client, alice):
+    token = sign_in(api_client).json()["token"]
+    forged = token[: CONSTANTS.TOKEN_KEY_LENGTH] + ("0" if token[-1] != "0" else "1") * (
+        len(token) - CONSTANTS.TOKEN_KEY_LENGTH
+    )
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {forged}")
+    assert api_client.get("/api/v1/me/").status_code == 401
+    api_client.credentials(HTTP_AUTHORIZATION="Token not-hex-at-all")
+    assert api_client.get("/api/v1/me/").status_code == 401
+
+
+def test_the_token_of_a_deactivated_person_is_refused(api_client, alice):
+    token = sign_in(api_client).json()["token"]
+    alice.is_active = False
+    alice.save()
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    assert api_client.get("/api/v1/me/").status_code == 401
+
+
+def _expire(token):
+    AuthToken.objects.filter(token_key=token[: CONSTANTS.TOKEN_KEY_LENGTH]).update(
         expiry=timezone.now() - timedelta(seconds=1)
     )
 
-    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
-    assert api_client.get("/api/v1/me/").status_code == 200
+
+def test_signing_in_sweeps_the_persons_expired_tokens(api_client, alice):
+    old = sign_in(api_client).json()["token"]
+    _expire(old)
+
+    token = sign_in(api_client).json()["token"]
 
     assert list(AuthToken.objects.filter(user=alice).values_list("token_key", flat=True)) == [
         token[: CONSTANTS.TOKEN_KEY_LENGTH]
     ]
+
+
+def test_the_daily_sweep_deletes_every_expired_token_and_only_those(api_client, alice):
+    ClientFactory(user__username="cleo")
+    kept = sign_in(api_client).json()["token"]
+    _expire(sign_in(api_client, username="cleo").json()["token"])
+    _expire(sign_in(api_client).json()["token"])
+
+    assert sweep_expired_tokens() == 2
+    assert list(AuthToken.objects.values_list("token_key", flat=True)) == [
+        kept[: CONSTANTS.TOKEN_KEY_LENGTH]
+    ]
+    assert settings.CELERY_BEAT_SCHEDULE["token-sweep"]["task"] == sweep_expired_tokens.name
