@@ -22,11 +22,13 @@ from coaching.accounts.permissions import IsTrainer
 from coaching.shared.filters import SINCE_HELP, visible_clients
 from config.api.fields import IsoDateTimeFilter
 from config.api.pagination import paginated_response
+from config.api.rows import FromRows
 from triage import services
 from triage.models import Flag
-from triage.selectors import flag_get, flags_for
+from triage.selectors import as_flag_rows, flag_get, flag_row_get, flag_rows, flags_for
 
 ID = OpenApiParameter("id", int, OpenApiParameter.PATH)
+QUEUE_ORDER = ("urgency_rank", "-created_at", "-id")  # emergency, urgent, routine; newest first
 
 
 class FlagFilter(django_filters.FilterSet):
@@ -48,10 +50,10 @@ class ExerciseRefSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
-class FlagSerializer(serializers.Serializer):
+class FlagSerializer(FromRows):
     id = serializers.IntegerField()
     client = serializers.IntegerField(source="client_id")
-    client_name = serializers.SerializerMethodField()
+    client_name = serializers.CharField(source="client.user", read_only=True)
     kind = serializers.ChoiceField(choices=Flag.Kind.choices)
     urgency = serializers.ChoiceField(choices=Flag.Urgency.choices)
     rule = serializers.CharField(help_text="The rule code of TRIAGE_RULES.md.")
@@ -93,9 +95,6 @@ class FlagSerializer(serializers.Serializer):
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
 
-    def get_client_name(self, flag: Flag) -> str:
-        return str(flag.client.user)
-
 
 class DismissInputSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000, help_text="Why the flag is not needed.")
@@ -125,7 +124,7 @@ class FlagViewSet(viewsets.GenericViewSet):
     serializer_class = FlagSerializer
 
     def get_queryset(self) -> QuerySet[Flag]:
-        return flags_for(self.request.user).order_by("urgency_rank", "-created_at", "-id")
+        return flags_for(self.request.user).order_by(*QUEUE_ORDER)
 
     def _answer(self, flag: Flag) -> Response:
         return Response(FlagSerializer(flag_get(self.request.user, flag.pk)).data)
@@ -140,11 +139,12 @@ class FlagViewSet(viewsets.GenericViewSet):
         responses={200: FlagSerializer(many=True)},
     )
     def list(self, request: Request) -> Response:
-        return paginated_response(self, self.get_queryset(), FlagSerializer)
+        rows = flag_rows(request.user).order_by(*QUEUE_ORDER)  # (get_queryset: the forms')
+        return paginated_response(self, rows, FlagSerializer, as_flag_rows)
 
     @extend_schema(summary="One flag", parameters=[ID], responses={200: FlagSerializer})
     def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(FlagSerializer(flag_get(request.user, pk)).data)
+        return Response(FlagSerializer(flag_row_get(request.user, pk)).data)
 
     @extend_schema(
         summary="Apply a progression or regression",

@@ -128,10 +128,15 @@ class Flag(models.Model):
     def holds_progression(self) -> bool:
         """A referral holds every progression of the client until the clearance is recorded
         (a dismissed referral holds nothing)."""
+        return self.holds(self.kind, self.status, self.cleared_at)
+
+    @classmethod
+    def holds(cls, kind: str, status: str, cleared_at: object) -> bool:
+        """``holds_progression`` of a flag with these values (also for plain rows)."""
         return (
-            self.kind == self.Kind.REFERRAL
-            and self.status in (self.Status.OPEN, self.Status.RESOLVED)
-            and self.cleared_at is None
+            kind == cls.Kind.REFERRAL
+            and status in (cls.Status.OPEN, cls.Status.RESOLVED)
+            and cleared_at is None
         )
 
 

@@ -14,7 +14,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from coaching.accounts.selectors import client_scope
-from coaching.models import CheckIn, Client, Entry, Prescription, Program, Session, Set
+from coaching.models import CheckIn, Client, Entry, Prescription, Program, Session, Set, User
 from coaching.shared.selectors import Actor, one_or_404
 from exercises.models import Exercise, Muscle, ProgressionEdge
 from triage.models import Flag, RuleSettings
@@ -275,3 +275,48 @@ def flags_for(actor: Actor) -> QuerySet[Flag]:
 
 def flag_get(actor: Actor, pk: object) -> Flag:
     return one_or_404(flags_for(actor), pk, "flag")
+
+
+# --- flags as plain rows, for the API (``config.api.rows``: the serializer's own fields) --------
+
+FLAG_COLUMNS = (
+    "id", "client_id", "kind", "urgency", "rule", "reason", "evidence", "suggestion",
+    "prescription_id", "status", "not_firing_since", "withdraw_reason", "referred_to",
+    "clearance", "cleared_at", "dismiss_reason", "decided_at", "thresholds", "times_fired",
+    "created_at", "updated_at",
+)  # fmt: skip
+_FLAG_RELATED = (
+    "client__user__first_name", "client__user__last_name", "client__user__username",
+    "exercise__slug", "exercise__name", "suggested_exercise__slug", "suggested_exercise__name",
+)  # fmt: skip
+
+
+def flag_rows(actor: Actor) -> QuerySet[Any]:
+    """The flags the actor may see (``flags_for``'s rule) as flat rows; ``as_flag_rows`` shapes
+    a page of them as the serializer reads them."""
+    return Flag.objects.filter(client_scope(actor, "client__")).values(
+        *FLAG_COLUMNS, *_FLAG_RELATED
+    )
+
+
+def as_flag_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Flat rows → the serializer's shape: the client's name, the exercises as ``slug``/``name``
+    (or null), and the model's ``firing`` and ``holds_progression``."""
+    for row in rows:
+        row["client"] = {
+            "user": User.name_of(
+                row.pop("client__user__first_name"),
+                row.pop("client__user__last_name"),
+                row.pop("client__user__username"),
+            )
+        }
+        for name in ("exercise", "suggested_exercise"):
+            slug, title = row.pop(f"{name}__slug"), row.pop(f"{name}__name")
+            row[name] = None if slug is None else {"slug": slug, "name": title}
+        row["firing"] = row["not_firing_since"] is None
+        row["holds_progression"] = Flag.holds(row["kind"], row["status"], row["cleared_at"])
+    return rows
+
+
+def flag_row_get(actor: Actor, pk: object) -> dict[str, Any]:
+    return as_flag_rows([one_or_404(flag_rows(actor), pk, "flag")])[0]

@@ -27,7 +27,15 @@ from rest_framework.views import APIView
 from coaching.accounts.auth import TokenAuthentication
 from coaching.accounts.filters import ClientFilter
 from coaching.accounts.permissions import IsTrainer
-from coaching.accounts.selectors import client_detail, client_get, client_list, user_role
+from coaching.accounts.selectors import (
+    as_client_rows,
+    client_detail,
+    client_get,
+    client_list,
+    client_row_get,
+    client_rows,
+    user_role,
+)
 from coaching.accounts.serializers import (
     ClientCreateInputSerializer,
     ClientSerializer,
@@ -35,7 +43,7 @@ from coaching.accounts.serializers import (
 )
 from coaching.accounts.services import client_create, client_update
 from coaching.journal.filters import SessionFilter
-from coaching.journal.selectors import session_rows, with_entries
+from coaching.journal.selectors import session_rows, sessions_for, with_entries
 from coaching.journal.serializers import SessionSerializer
 from coaching.models import User
 from coaching.privacy.api import EraseInputSerializer
@@ -188,12 +196,13 @@ class ClientViewSet(TrainerViewSet):
 
     def get_queryset(self) -> QuerySet:
         if self.action == "sessions":
-            return session_rows(self.request.user)
+            return sessions_for(self.request.user)
         return client_list(self.request.user)
 
     @extend_schema(summary="The trainer's clients", responses={200: ClientSerializer(many=True)})
     def list(self, request: Request) -> Response:
-        return paginated_response(self, self.get_queryset(), ClientSerializer)
+        rows = client_rows(request.user)  # (get_queryset: instances, for the browsable API's forms)
+        return paginated_response(self, rows, ClientSerializer, as_client_rows)
 
     @extend_schema(
         summary="Add a client",
@@ -218,7 +227,7 @@ class ClientViewSet(TrainerViewSet):
     def sessions(self, request: Request, pk: str) -> Response:
         client = client_get(request.user, pk)
         return paginated_response(
-            self, self.get_queryset().filter(client=client), SessionSerializer, with_entries
+            self, session_rows(request.user).filter(client=client), SessionSerializer, with_entries
         )
 
     @extend_schema(
@@ -250,7 +259,9 @@ class ClientViewSet(TrainerViewSet):
 
     @extend_schema(summary="One client", parameters=[ID], responses={200: ClientSerializer})
     def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(ClientSerializer(client_detail(request.user, pk)).data)
+        if request.accepted_renderer.format == "api":  # the browsable API fills its edit form
+            return Response(ClientSerializer(client_detail(request.user, pk)).data)  # from this
+        return Response(ClientSerializer(client_row_get(request.user, pk)).data)
 
     @extend_schema(
         summary="Change a client's details or reassign them",

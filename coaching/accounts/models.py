@@ -25,7 +25,13 @@ class User(AbstractUser):
     _coaching_profile: Profile
 
     def __str__(self) -> str:
-        return self.get_full_name() or self.username
+        return self.name_of(self.first_name, self.last_name, self.username)
+
+    @staticmethod
+    def name_of(first_name: str, last_name: str, username: str) -> str:
+        """How a person is named everywhere: their full name, else their username (also for
+        plain rows)."""
+        return f"{first_name} {last_name}".strip() or username
 
 
 class Practice(models.Model):

@@ -17,6 +17,7 @@ from coaching.models import (
     Program,
     Session,
     Trainer,
+    User,
 )
 from coaching.shared.selectors import Actor, one_or_404
 from exercises.permissions import CATALOGUE_EDITORS_GROUP
@@ -156,3 +157,49 @@ def client_list(actor: Actor) -> QuerySet[Client]:
 def client_detail(actor: Actor, pk: object) -> Client:
     """One client as the list shows them (with their active program), or 404."""
     return one_or_404(client_list(actor), pk, "client")
+
+
+# --- clients as plain rows, for the API (``config.api.rows``: the serializer's own fields) ------
+
+_CLIENT_COLUMNS = ("id", "notes", "trainer_id", "practice_id", "created_at", "updated_at")
+_CLIENT_USER = ("username", "email", "first_name", "last_name")
+_TRAINER_NAME = ("trainer__user__first_name", "trainer__user__last_name", "trainer__user__username")
+
+
+def client_rows(actor: Actor) -> QuerySet[Any]:
+    """``client_list`` as flat rows (the same rule, order and last session);
+    ``as_client_rows`` shapes a page of them as the serializer reads them."""
+    last_session = (
+        Session.objects.filter(client=OuterRef("pk"))
+        .order_by("-performed_at")
+        .values("performed_at")[:1]
+    )
+    return (
+        Client.objects.filter(client_scope(actor))
+        .annotate(last_session_at=Subquery(last_session))
+        .values(
+            *_CLIENT_COLUMNS,
+            "last_session_at",
+            *(f"user__{name}" for name in _CLIENT_USER),
+            *_TRAINER_NAME,
+        )
+    )
+
+
+def as_client_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Flat rows → the serializer's shape, with each client's active program (one query)."""
+    active: dict[int, list[dict[str, Any]]] = {row["id"]: [] for row in rows}
+    for program in Program.objects.filter(
+        status=Program.Status.ACTIVE, client_id__in=list(active)
+    ).values("id", "name", "starts_on", "client_id"):
+        active[program["client_id"]].append(program)
+    for row in rows:
+        row["user"] = {name: row.pop(f"user__{name}") for name in _CLIENT_USER}
+        row["trainer"] = {"user": User.name_of(*(row.pop(name) for name in _TRAINER_NAME))}
+        row["active_programs"] = active[row["id"]]
+    return rows
+
+
+def client_row_get(actor: Actor, pk: object) -> dict[str, Any]:
+    """One client as ``client_detail``, as a plain row, or 404."""
+    return as_client_rows([one_or_404(client_rows(actor), pk, "client")])[0]

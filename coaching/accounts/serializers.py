@@ -17,6 +17,7 @@ from coaching.accounts.selectors import clients_for, trainers_for
 from coaching.models import Client, Trainer
 from coaching.shared.selectors import Actor
 from config.api.fields import DateTimeField
+from config.api.rows import FromRows
 
 
 class VisibleRowField(serializers.PrimaryKeyRelatedField):
@@ -92,13 +93,13 @@ class ClientUpdateInputSerializer(serializers.Serializer):
     )
 
 
-class ActiveProgramSerializer(serializers.Serializer):
+class ActiveProgramSerializer(FromRows):
     id = serializers.IntegerField()
     name = serializers.CharField()
     starts_on = serializers.DateField()
 
 
-class ClientSerializer(serializers.Serializer):
+class ClientSerializer(FromRows):
     """A client as their trainer sees them (from ``selectors.client_list``/``client_detail``)."""
 
     id = serializers.IntegerField()
@@ -113,7 +114,7 @@ class ClientSerializer(serializers.Serializer):
     last_name = serializers.CharField(source="user.last_name")
     notes = serializers.CharField()
     trainer = serializers.IntegerField(source="trainer_id")
-    trainer_name = serializers.SerializerMethodField()
+    trainer_name = serializers.CharField(source="trainer.user", read_only=True)
     practice = serializers.IntegerField(source="practice_id")
     active_program = serializers.SerializerMethodField()
     last_session_at = DateTimeField(
@@ -121,9 +122,6 @@ class ClientSerializer(serializers.Serializer):
     )
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
-
-    def get_trainer_name(self, client: Client) -> str:
-        return str(client.trainer.user)
 
     @extend_schema_field(ActiveProgramSerializer(allow_null=True))
     def get_active_program(self, client: Client) -> dict[str, Any] | None:

@@ -25,8 +25,10 @@ from coaching.journal.filters import CheckInFilter, SessionFilter
 from coaching.journal.selectors import (
     check_in_get,
     check_in_rows,
+    check_ins_for,
     session_row_get,
     session_rows,
+    sessions_for,
     with_entries,
 )
 from coaching.journal.serializers import (
@@ -128,13 +130,14 @@ class SessionViewSet(_LogViewSet):
     serializer_class = SessionInputSerializer  # the browsable API's form
 
     def get_queryset(self) -> Any:
-        return session_rows(self.request.user)
+        return sessions_for(self.request.user)
 
     @extend_schema(
         summary="Own sessions, newest first", responses={200: SessionSerializer(many=True)}
     )
     def list(self, request: Request) -> Response:
-        return paginated_response(self, self.get_queryset(), SessionSerializer, with_entries)
+        rows = session_rows(request.user)  # (get_queryset: instances, for the browsable API)
+        return paginated_response(self, rows, SessionSerializer, with_entries)
 
     @extend_schema(
         summary="One of own sessions", parameters=[ID], responses={200: SessionSerializer}
@@ -169,13 +172,13 @@ class CheckInViewSet(_LogViewSet):
     serializer_class = CheckInInputSerializer
 
     def get_queryset(self) -> Any:
-        return check_in_rows(self.request.user)
+        return check_ins_for(self.request.user)
 
     @extend_schema(
         summary="Own check-ins, newest first", responses={200: CheckInSerializer(many=True)}
     )
     def list(self, request: Request) -> Response:
-        return paginated_response(self, self.get_queryset(), CheckInSerializer)
+        return paginated_response(self, check_in_rows(request.user), CheckInSerializer)
 
     @extend_schema(
         summary="One of own check-ins", parameters=[ID], responses={200: CheckInSerializer}

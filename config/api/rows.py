@@ -81,9 +81,9 @@ class RowsListSerializer(serializers.ListSerializer):
         return super().to_representation(rows)
 
 
+# Mix into a read serializer: plain rows (``Mapping``) take the planned path. (No docstring: the
+# schema would show it as the description of every serializer that has none of its own.)
 class FromRows(serializers.Serializer):
-    """Mix into a read serializer: plain rows (``Mapping``) take the planned path."""
-
     class Meta:
         list_serializer_class = RowsListSerializer
 
