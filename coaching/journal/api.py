@@ -40,7 +40,7 @@ from coaching.journal.serializers import (
 )
 from coaching.journal.services import KeyReused, Logged, check_in_log, session_log
 from coaching.models import Client
-from coaching.programs.selectors import active_program
+from coaching.programs.selectors import my_program_row
 from config.api.errors import error_envelope
 from config.api.pagination import paginated_response
 
@@ -89,7 +89,7 @@ class MyProgramView(APIView):
     )
     def get(self, request: Request) -> Response:
         client = cast(Client, profile_of(request.user).client)  # IsClient let only clients in
-        program = active_program(client, with_cues=True)
+        program = my_program_row(client)
         if program is None:
             raise exceptions.NotFound("You have no active program yet.")
         return Response(MyProgramSerializer(program).data)

@@ -212,7 +212,7 @@ class MyPrescriptionSerializer(TemplatePrescriptionSerializer):
     order = serializers.IntegerField()
 
 
-class MyProgramSerializer(serializers.Serializer):
+class MyProgramSerializer(FromRows):
     id = serializers.IntegerField()
     name = serializers.CharField()
     starts_on = serializers.DateField()

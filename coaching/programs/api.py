@@ -15,7 +15,13 @@ from coaching.accounts.api import TrainerViewSet
 from coaching.journal.api import ID
 from coaching.models import Program, ProgramTemplate
 from coaching.programs.filters import ProgramFilter, TemplateFilter
-from coaching.programs.selectors import program_detail, programs_for, template_detail, templates_for
+from coaching.programs.selectors import (
+    program_detail,
+    program_row_get,
+    programs_for,
+    template_detail,
+    templates_for,
+)
 from coaching.programs.serializers import (
     ProgramCreateInputSerializer,
     ProgramDetailSerializer,
@@ -71,7 +77,7 @@ class ProgramViewSet(TrainerViewSet):
         responses={200: ProgramDetailSerializer},
     )
     def retrieve(self, request: Request, pk: str) -> Response:
-        return Response(ProgramDetailSerializer(program_detail(request.user, pk)).data)
+        return Response(ProgramDetailSerializer(program_row_get(request.user, pk)).data)
 
 
 @extend_validation_errors(["invalid"], "name", actions=["create"])

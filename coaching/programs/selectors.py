@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from coaching.accounts.selectors import client_scope, profile_of
 from coaching.models import (
@@ -16,19 +16,23 @@ from coaching.models import (
     Program,
     ProgramTemplate,
     TemplatePrescription,
+    User,
 )
 from coaching.shared.selectors import Actor, one_or_404
+from exercises.models import Cue
+
+
+def _program_scope(actor: Actor) -> Q:
+    """Programs of the clients the actor may see (``client_scope``); a client sees their own."""
+    client = None if actor.is_authenticated and actor.is_superuser else profile_of(actor).client
+    return Q(client=client) if client is not None else client_scope(actor, "client__")
 
 
 def programs_for(actor: Actor) -> QuerySet[Program]:
     """Programs of the clients the actor may see; a client sees their own."""
-    qs = Program.objects.select_related("client__user", "client__trainer__user", "template")
-    if actor.is_authenticated and actor.is_superuser:
-        return qs
-    profile = profile_of(actor)
-    if profile.client:
-        return qs.filter(client=profile.client)
-    return qs.filter(client_scope(actor, "client__"))
+    return Program.objects.select_related(
+        "client__user", "client__trainer__user", "template"
+    ).filter(_program_scope(actor))
 
 
 def program_detail(actor: Actor, pk: object) -> Program:
@@ -58,6 +62,65 @@ def active_program(client: Client, *, with_cues: bool = False) -> Program | None
         .prefetch_related(Prefetch("prescriptions", queryset=current, to_attr="current"))
         .first()
     )
+
+
+# --- programs as plain rows, for the API (``config.api.rows``: the serializers' own fields) -----
+
+_PROGRAM_COLUMNS = (
+    "id", "client_id", "name", "status", "starts_on", "ended_on", "sessions_per_week",
+    "template_id", "created_at", "updated_at",
+)  # fmt: skip
+_CLIENT_NAME = ("client__user__first_name", "client__user__last_name", "client__user__username")
+_PRESCRIPTION_COLUMNS = (
+    "id", "program_id", "order", "sets", "reps_min", "reps_max", "load_kg", "tempo",
+    "hold_seconds", "notes", "started_at",
+)  # fmt: skip
+
+
+def program_row_get(actor: Actor, pk: object) -> dict[str, Any]:
+    """``program_detail`` as a plain row (the same rule): the program with the client's name and
+    its current prescriptions, their exercises and cues, in three queries; or 404."""
+    rows = Program.objects.filter(_program_scope(actor)).values(*_PROGRAM_COLUMNS, *_CLIENT_NAME)
+    row = one_or_404(rows, pk, "program")
+    row["client"] = {"user": User.name_of(*(row.pop(name) for name in _CLIENT_NAME))}
+    return with_prescriptions([row])[0]
+
+
+def my_program_row(client: Client) -> dict[str, Any] | None:
+    """``active_program(client, with_cues=True)`` as a plain row, or None."""
+    row = (
+        client.programs.filter(status=Program.Status.ACTIVE)
+        .values("id", "name", "starts_on", "sessions_per_week", "updated_at")
+        .first()
+    )
+    return None if row is None else with_prescriptions([row])[0]
+
+
+def with_prescriptions(programs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """These program rows with their current prescriptions (``current``, in order), each with
+    its exercise and the exercise's cues (in order): two queries whatever their number."""
+    current: dict[int, list[dict[str, Any]]] = {row["id"]: [] for row in programs}
+    by_exercise: dict[int, list[dict[str, Any]]] = {}
+    rows = (
+        Prescription.objects.filter(program_id__in=list(current), ended_at__isnull=True)
+        .order_by("program_id", "order", "id")
+        .values(*_PRESCRIPTION_COLUMNS, "exercise_id", "exercise__slug", "exercise__name")
+    )
+    for row in rows:
+        exercise_id = row.pop("exercise_id")
+        cues = by_exercise.setdefault(exercise_id, [])
+        row["exercise"] = {
+            "slug": row.pop("exercise__slug"), "name": row.pop("exercise__name"), "cues": cues
+        }  # fmt: skip
+        current[row["program_id"]].append(row)
+    if by_exercise:
+        for cue in Cue.objects.filter(exercise_id__in=list(by_exercise)).values(
+            "exercise_id", "phase", "text"
+        ):
+            by_exercise[cue["exercise_id"]].append(cue)
+    for program in programs:
+        program["current"] = current[program["id"]]
+    return programs
 
 
 def templates_for(actor: Actor) -> QuerySet[ProgramTemplate]:

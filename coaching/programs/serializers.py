@@ -19,6 +19,7 @@ from coaching.programs import limits
 from coaching.programs.selectors import templates_for
 from coaching.programs.services import PrescriptionSpec
 from coaching.shared.selectors import Actor
+from config.api.rows import FromRows
 from exercises.api import CueSerializer
 from exercises.models import Exercise
 
@@ -188,10 +189,10 @@ class ProgramPrescriptionSerializer(TemplatePrescriptionSerializer):
     started_at = serializers.DateTimeField()
 
 
-class ProgramSerializer(serializers.Serializer):
+class ProgramSerializer(FromRows):
     id = serializers.IntegerField()
     client = serializers.IntegerField(source="client_id")
-    client_name = serializers.SerializerMethodField()
+    client_name = serializers.CharField(source="client.user", read_only=True)
     name = serializers.CharField()
     status = serializers.ChoiceField(choices=Program.Status.choices)
     starts_on = serializers.DateField()
@@ -202,9 +203,6 @@ class ProgramSerializer(serializers.Serializer):
     )
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
-
-    def get_client_name(self, program: Program) -> str:
-        return str(program.client.user)
 
 
 class ProgramDetailSerializer(ProgramSerializer):
