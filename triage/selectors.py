@@ -294,9 +294,10 @@ _FLAG_RELATED = (
 def flag_rows(actor: Actor) -> QuerySet[Any]:
     """The flags the actor may see (``flags_for``'s rule) as flat rows; ``as_flag_rows`` shapes
     a page of them as the serializer reads them."""
-    return Flag.objects.filter(client_scope(actor, "client__")).values(
+    rows: QuerySet[Any] = Flag.objects.filter(client_scope(actor, "client__")).values(
         *FLAG_COLUMNS, *_FLAG_RELATED
     )
+    return rows
 
 
 def as_flag_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -13,7 +13,6 @@ from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from coaching.models import (
     Client,
-    Practice,
     Program,
     Session,
     Trainer,
@@ -29,14 +28,6 @@ class Profile:
     client: Client | None = None
 
     @property
-    def practice(self) -> Practice | None:
-        if self.trainer:
-            return self.trainer.practice
-        if self.client:
-            return self.client.practice
-        return None
-
-    @property
     def is_practice_admin(self) -> bool:
         return bool(self.trainer and self.trainer.is_practice_admin)
 
@@ -49,7 +40,7 @@ class Profile:
 
 # the relations of a user row that make its profile: ``select_related(*PROFILE_RELATIONS)`` on
 # a query of users (or ``user__…`` on one of tokens) reads the person and the profile at once
-PROFILE_RELATIONS = ("trainer__practice", "client__practice", "client__trainer")
+PROFILE_RELATIONS = ("trainer", "client")
 
 
 def remember_profile(user: Any) -> None:
@@ -100,11 +91,11 @@ def trainers_for(actor: Actor) -> QuerySet[Trainer]:
     qs = Trainer.objects.select_related("user", "practice")
     if actor.is_authenticated and actor.is_superuser:
         return qs
-    profile = profile_of(actor)
-    if profile.is_practice_admin:
-        return qs.filter(practice=profile.practice)
-    if profile.trainer:
-        return qs.filter(pk=profile.trainer.pk)
+    trainer = profile_of(actor).trainer
+    if trainer is not None and trainer.is_practice_admin:
+        return qs.filter(practice_id=trainer.practice_id)
+    if trainer is not None:
+        return qs.filter(pk=trainer.pk)
     return qs.none()
 
 
@@ -174,7 +165,7 @@ def client_rows(actor: Actor) -> QuerySet[Any]:
         .order_by("-performed_at")
         .values("performed_at")[:1]
     )
-    return (
+    rows: QuerySet[Any] = (
         Client.objects.filter(client_scope(actor))
         .annotate(last_session_at=Subquery(last_session))
         .values(
@@ -184,6 +175,7 @@ def client_rows(actor: Actor) -> QuerySet[Any]:
             *_TRAINER_NAME,
         )
     )
+    return rows
 
 
 def as_client_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -192,7 +184,7 @@ def as_client_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for program in Program.objects.filter(
         status=Program.Status.ACTIVE, client_id__in=list(active)
     ).values("id", "name", "starts_on", "client_id"):
-        active[program["client_id"]].append(program)
+        active[program["client_id"]].append(dict(program))
     for row in rows:
         row["user"] = {name: row.pop(f"user__{name}") for name in _CLIENT_USER}
         row["trainer"] = {"user": User.name_of(*(row.pop(name) for name in _TRAINER_NAME))}

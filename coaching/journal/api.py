@@ -27,6 +27,7 @@ from coaching.journal.selectors import (
     check_in_rows,
     check_ins_for,
     session_row_get,
+    session_row_of,
     session_rows,
     sessions_for,
     with_entries,
@@ -39,7 +40,7 @@ from coaching.journal.serializers import (
     SessionSerializer,
 )
 from coaching.journal.services import KeyReused, Logged, check_in_log, session_log
-from coaching.models import Client
+from coaching.models import Client, Session
 from coaching.programs.selectors import my_program_row
 from config.api.errors import error_envelope
 from config.api.pagination import paginated_response
@@ -159,7 +160,11 @@ class SessionViewSet(_LogViewSet):
     def create(self, request: Request) -> Response:
         logged = self._log(session_log, SessionInputSerializer)
         # new or replayed, the stored session as any read shows it (entries, sets, exercises)
-        stored = session_row_get(request.user, logged.record.pk)
+        stored = (  # a new session as it was stored; a replayed one as it is now
+            session_row_of(cast(Session, logged.record), logged.parts)
+            if logged.created
+            else session_row_get(request.user, logged.record.pk)
+        )
         return self._created(logged, SessionSerializer, stored)
 
 

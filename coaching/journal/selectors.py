@@ -4,6 +4,7 @@ their clients' records; and the prescriptions a client may log against."""
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -63,7 +64,8 @@ SET_COLUMNS = ("number", "reps", "load_kg", "rpe")
 def session_rows(actor: Actor) -> QuerySet[Any]:
     """The sessions the actor may see (the one rule: ``client_records``) as plain rows, newest
     first; ``with_entries`` adds their entries and sets to a page of them."""
-    return client_records(actor, Session.objects.all()).values(*SESSION_COLUMNS)
+    rows: QuerySet[Any] = client_records(actor, Session.objects.all()).values(*SESSION_COLUMNS)
+    return rows
 
 
 def with_entries(sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -93,6 +95,28 @@ def with_entries(sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for session in sessions:
         session["entries"] = by_session[session["id"]]
     return sessions
+
+
+def session_row_of(
+    session: Session, parts: Sequence[tuple[Entry, Sequence[Set]]]
+) -> dict[str, Any]:
+    """The row ``session_row_get`` reads, made from a session just stored with these entries
+    (in order, their prescriptions' exercises loaded) and their sets: no query."""
+    row = {name: getattr(session, name) for name in SESSION_COLUMNS}
+    row["entries"] = [
+        {
+            **{name: getattr(entry, name) for name in ENTRY_COLUMNS},
+            "prescription": {
+                "exercise": {
+                    "slug": entry.prescription.exercise.slug,
+                    "name": entry.prescription.exercise.name,
+                }
+            },
+            "sets": [{name: getattr(s, name) for name in SET_COLUMNS} for s in sets],
+        }
+        for entry, sets in parts
+    ]
+    return row
 
 
 def session_row_get(actor: Actor, pk: object) -> dict[str, Any]:

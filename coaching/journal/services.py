@@ -8,7 +8,7 @@ import hashlib
 import json
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -123,6 +123,9 @@ class Logged:
     record: Session | CheckIn
     created: bool
     safety: Safety | None
+    # a session this call stored: its entries, in order, each with its sets (the answer is made
+    # from them, as stored, without reading them back)
+    parts: tuple[tuple[Entry, tuple[Set, ...]], ...] = ()
 
 
 def _decimal(value: Decimal | None) -> str | None:
@@ -299,17 +302,23 @@ def session_log(
             )
             for i, e in enumerate(spec.entries)
         )
-        Set.objects.bulk_create(
-            Set(entry=entry, number=n, reps=s.reps, load_kg=s.load_kg, rpe=s.rpe)
+        sets = [
+            tuple(
+                Set(entry=entry, number=n, reps=s.reps, load_kg=s.load_kg, rpe=s.rpe)
+                for n, s in enumerate(e.sets, start=1)
+            )
             for entry, e in zip(entries, spec.entries, strict=True)
-            for n, s in enumerate(e.sets, start=1)
-        )
+        ]
+        Set.objects.bulk_create(s for entry_sets in sets for s in entry_sets)
+        written[:] = zip(entries, sets, strict=True)
         return session
 
-    return _log_once(
+    written: list[tuple[Entry, tuple[Set, ...]]] = []
+    logged = _log_once(
         Session, actor=actor, spec=spec, idempotency_key=idempotency_key, check=check,
         write=write,
     )  # fmt: skip
+    return replace(logged, parts=tuple(written)) if logged.created else logged
 
 
 def check_in_log(

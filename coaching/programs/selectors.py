@@ -93,7 +93,7 @@ def my_program_row(client: Client) -> dict[str, Any] | None:
         .values("id", "name", "starts_on", "sessions_per_week", "updated_at")
         .first()
     )
-    return None if row is None else with_prescriptions([row])[0]
+    return None if row is None else with_prescriptions([dict(row)])[0]
 
 
 def with_prescriptions(programs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -117,7 +117,7 @@ def with_prescriptions(programs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for cue in Cue.objects.filter(exercise_id__in=list(by_exercise)).values(
             "exercise_id", "phase", "text"
         ):
-            by_exercise[cue["exercise_id"]].append(cue)
+            by_exercise[cue["exercise_id"]].append(dict(cue))
     for program in programs:
         program["current"] = current[program["id"]]
     return programs
@@ -132,7 +132,7 @@ def templates_for(actor: Actor) -> QuerySet[ProgramTemplate]:
         return qs
     profile = profile_of(actor)
     if profile.trainer:
-        return qs.filter(practice=profile.trainer.practice)
+        return qs.filter(practice_id=profile.trainer.practice_id)
     return qs.none()
 
 

@@ -29,7 +29,11 @@ def _value(row: Mapping[str, Any], path: Sequence[str]) -> Any:
     return row
 
 
-def _plan(serializer: serializers.Serializer) -> Writer:
+def _many(child: Writer) -> Callable[[Any], list[dict[str, Any]]]:
+    return lambda rows: [child(row) for row in rows]
+
+
+def _plan(serializer: Any) -> Writer:
     steps: list[tuple[str, Sequence[str], Callable[[Any], Any]]] = []
     methods: list[tuple[str, Callable[[Any], Any]]] = []
     for name, field in serializer.fields.items():
@@ -40,8 +44,7 @@ def _plan(serializer: serializers.Serializer) -> Writer:
             continue
         convert: Callable[[Any], Any]
         if isinstance(field, serializers.ListSerializer):
-            child = _plan(field.child)
-            convert = lambda rows, child=child: [child(r) for r in rows]  # noqa: E731
+            convert = _many(_plan(field.child))
         elif isinstance(field, serializers.Serializer):
             convert = _plan(field)
         else:
@@ -64,7 +67,7 @@ def _plan(serializer: serializers.Serializer) -> Writer:
     return write
 
 
-def writer(serializer_class: type[serializers.Serializer]) -> Writer:
+def writer(serializer_class: type[Any]) -> Writer:
     """The plan of this serializer class for plain rows (made once)."""
     plan = _PLANS.get(serializer_class)
     if plan is None:
@@ -72,7 +75,7 @@ def writer(serializer_class: type[serializers.Serializer]) -> Writer:
     return plan
 
 
-class RowsListSerializer(serializers.ListSerializer):
+class RowsListSerializer(serializers.ListSerializer[Any]):
     def to_representation(self, data: Any) -> list[Any]:
         rows = list(data)
         if rows and isinstance(rows[0], Mapping):
@@ -83,7 +86,7 @@ class RowsListSerializer(serializers.ListSerializer):
 
 # Mix into a read serializer: plain rows (``Mapping``) take the planned path. (No docstring: the
 # schema would show it as the description of every serializer that has none of its own.)
-class FromRows(serializers.Serializer):
+class FromRows(serializers.Serializer[Any]):
     class Meta:
         list_serializer_class = RowsListSerializer
 

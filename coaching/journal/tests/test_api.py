@@ -126,6 +126,25 @@ def test_a_session_is_stored_with_its_entries_and_sets_pending_review(world, thr
     )
 
 
+@pytest.mark.parametrize(
+    "performed_at", ["2026-03-29T01:30:00.123456+02:00", "1840-01-01T12:00:00-00:01:15"]
+)
+def test_the_answer_to_a_new_session_is_what_a_read_of_it_answers(world, three, performed_at):
+    """The answer to a new session is made from what was stored, without reading it back: it
+    must be byte for byte what any read of that session answers."""
+    body = session_body(three, pain=2, symptoms=("trauma", "fever"), notes="Knees: fine")
+    body["performed_at"] = performed_at
+    body["entries"][1]["sets"] = [{"reps": 7, "load_kg": "12.5", "rpe": 9}, {"reps": 0}]
+    client = api(world.client_a.user)
+
+    created = post(client, SESSIONS, body, str(uuid.uuid4()))
+
+    assert created.status_code == 201, created.content
+    read = client.get(f"{SESSIONS}{created.json()['id']}/")
+    assert created.content == read.content
+    assert created.json()["symptoms"] == ["fever", "trauma"]  # (stored in checklist order)
+
+
 def test_a_session_logged_late_keeps_its_real_time(world, three):
     performed = timezone.now() - timedelta(days=3, hours=2)
     body = session_body(three, performed_at=performed.isoformat())
