@@ -63,9 +63,13 @@ def _empty_cache() -> Iterator[None]:
     """Each test starts with an empty cache: its database rows are new, so must answers be."""
     from django.core.cache import cache
 
+    from exercises.selectors import FRAGMENTS
+
     cache.clear()
+    FRAGMENTS.forget()
     yield
     cache.clear()
+    FRAGMENTS.forget()
 
 
 # --- People and clients -----------------------------------------------------------------------

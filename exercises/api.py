@@ -24,7 +24,14 @@ from rest_framework.request import Request
 
 from exercises.filters import ExerciseFilter
 from exercises.models import Cue, Exercise
-from exercises.selectors import catalogue_revision, exercise_documents, exercise_list
+from exercises.selectors import (
+    DOCUMENT_COLUMNS,
+    catalogue_revision,
+    document_row,
+    exercise_documents,
+    exercise_fragments,
+    exercise_list,
+)
 
 CACHE_SECONDS = 3600
 SLUG = re.compile(r"[a-z0-9-]+")
@@ -58,7 +65,7 @@ class ExerciseListSerializer(serializers.ListSerializer):
     up to 1,000 exercises, and field-by-field serialization costs several times more."""
 
     def to_representation(self, data: Any) -> list[dict[str, Any]]:
-        return exercise_documents(list(data))
+        return exercise_documents([document_row(e) for e in data])
 
 
 class ExerciseSerializer(serializers.Serializer):
@@ -89,7 +96,7 @@ class ExerciseSerializer(serializers.Serializer):
         list_serializer_class = ExerciseListSerializer
 
     def to_representation(self, instance: Exercise) -> dict[str, Any]:
-        return exercise_documents([instance])[0]
+        return exercise_documents([document_row(instance)])[0]
 
 
 @extend_schema_view(
@@ -141,7 +148,7 @@ class ExerciseViewSet(viewsets.ReadOnlyModelViewSet):
         has this revision gets a 304."""
         if not isinstance(request.accepted_renderer, JSONRenderer):
             return super().list(request, *args, **kwargs)  # the browsable API
-        revision = catalogue_revision()
+        number, revision = catalogue_revision()
         query = urlencode(sorted(request.query_params.items()))
         digest = hashlib.sha256(f"{request.get_host()}?{query}".encode()).hexdigest()[:20]
         etag = f'"catalogue-{revision}-{digest}"'
@@ -151,6 +158,18 @@ class ExerciseViewSet(viewsets.ReadOnlyModelViewSet):
         key = f"api:exercises:{revision}:{digest}"
         body = cache.get(key)
         if body is None:
-            body = JSONRenderer().render(super().list(request, *args, **kwargs).data)
+            body = self._page_body((number, revision))
             cache.set(key, body, timeout=CACHE_SECONDS)
         return HttpResponse(body, content_type="application/json", headers=headers)
+
+    def _page_body(self, revision: tuple[int, str]) -> bytes:
+        """The page the filters and the paginator choose, as DRF renders it, each exercise's
+        document from ``exercise_fragments`` (after an edit, only what it changed is built)."""
+        rows = self.paginate_queryset(
+            self.filter_queryset(self.get_queryset()).values(*DOCUMENT_COLUMNS)
+        )
+        render = JSONRenderer().render
+        envelope = render(self.get_paginated_response([]).data)  # ``results`` comes last
+        assert envelope.endswith(b'"results":[]}')
+        results = b",".join(exercise_fragments(list(rows or []), revision, render))
+        return envelope[: -len(b"[]}")] + b"[" + results + b"]}"

@@ -249,3 +249,16 @@ class CatalogueRevision(models.Model):
 
     def __str__(self) -> str:
         return f"catalogue revision {self.number}"
+
+
+class CatalogueChange(models.Model):
+    """Which exercises' API documents a catalogue revision changed (``exercise_id`` null: all of
+    them, e.g. a muscle renamed), written with the revision in the same transaction, so that a
+    process holding the documents of an earlier revision rebuilds only those (``selectors.
+    exercise_fragments``). Only the recent revisions are kept."""
+
+    revision = models.PositiveBigIntegerField(db_index=True)
+    exercise_id = models.BigIntegerField(null=True)  # no foreign key: deleted ones count too
+
+    def __str__(self) -> str:
+        return f"revision {self.revision}: exercise {self.exercise_id or 'all'}"

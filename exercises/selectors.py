@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser, AnonymousUser
@@ -65,17 +68,91 @@ def exercise_get(*, actor: Actor, slug: str) -> Exercise | None:
     )
 
 
-def catalogue_revision() -> str:
-    """Changes with every change to the catalogue (one read by primary key). The time is part
-    of it, so a database restored from a backup never matches an answer cached before."""
+def catalogue_revision() -> tuple[int, str]:
+    """The revision's number, and its identity, which changes with every change to the
+    catalogue (one read by primary key). The time is part of it, so a database restored from a
+    backup never matches an answer cached before."""
     row = CatalogueRevision.objects.filter(pk=1).values_list("number", "changed_at").first()
-    return f"{row[0]}.{row[1].timestamp():.6f}" if row else "0"
+    return (row[0], f"{row[0]}.{row[1].timestamp():.6f}") if row else (0, "0")
 
 
-def exercise_documents(exercises: Sequence[Exercise]) -> list[dict[str, Any]]:
-    """The API's representation of these exercises, with every part, in seven queries whatever
-    their number: plain rows, no model instances (the list returns up to 1,000)."""
-    ids = [e.pk for e in exercises]
+@dataclass
+class _Fragments:
+    """This process's API documents of exercises, JSON-encoded, current at ``revision``."""
+
+    revision: tuple[int, str] = (-1, "")  # ``catalogue_revision``
+    by_id: dict[int, bytes] = dataclass_field(default_factory=dict)
+    lock: threading.Lock = dataclass_field(default_factory=threading.Lock)
+
+    def forget(self) -> None:
+        with self.lock:
+            self.revision, self.by_id = (-1, ""), {}
+
+
+FRAGMENTS = _Fragments()
+
+
+def exercise_fragments(
+    rows: Sequence[Mapping[str, Any]], revision: tuple[int, str], encode: Callable[[Any], bytes]
+) -> list[bytes]:
+    """The API documents of these exercises (rows of ``DOCUMENT_COLUMNS``) at this catalogue
+    ``revision`` (``catalogue_revision``), each encoded by ``encode``, in their order. Kept
+    in this process across revisions: after an edit only the documents that the revisions since
+    changed are built again (``CatalogueChange``, written with each revision: one query);
+    everything when the log does not reach back that far, or the revision went backwards or was
+    replaced (a database restored from a backup)."""
+    from exercises.models import CatalogueChange
+
+    state = FRAGMENTS
+    with state.lock:
+        known, by_id = state.revision, state.by_id
+        if known != revision:
+            changes = (
+                list(
+                    CatalogueChange.objects.filter(
+                        revision__gt=known[0], revision__lte=revision[0]
+                    ).values_list("revision", "exercise_id")
+                )
+                if 0 <= known[0] < revision[0]
+                else []
+            )
+            changed = {pk for _, pk in changes}
+            # every revision writes at least one row, and the oldest go first: the log reaches
+            # back when it holds the first revision after the known one
+            reaches_back = any(number == known[0] + 1 for number, _ in changes)
+            if not reaches_back or None in changed:
+                by_id = {}
+            else:
+                by_id = {pk: doc for pk, doc in by_id.items() if pk not in changed}
+            state.revision, state.by_id = revision, by_id
+        missing = [row for row in rows if row["id"] not in by_id]
+    if missing:
+        built = exercise_documents(missing)
+        fresh = {row["id"]: encode(doc) for row, doc in zip(missing, built, strict=True)}
+        with state.lock:
+            if state.revision == revision:  # (a newer revision may have come meanwhile)
+                state.by_id.update(fresh)
+        by_id = {**by_id, **fresh}
+    return [by_id[row["id"]] for row in rows]
+
+
+# the columns of an exercise its API document shows (``exercise_documents`` reads these rows)
+DOCUMENT_COLUMNS = (
+    "id", "slug", "name", "aliases", "summary", "position", "movement_pattern", "difficulty",
+    "laterality", "contraindications", "stop_signals", "default_sets", "default_reps_min",
+    "default_reps_max", "default_tempo", "default_hold_seconds", "updated_at",
+)  # fmt: skip
+
+
+def document_row(exercise: Exercise) -> dict[str, Any]:
+    return {name: getattr(exercise, name) for name in DOCUMENT_COLUMNS}
+
+
+def exercise_documents(exercises: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """The API's representation of these exercises (rows of ``DOCUMENT_COLUMNS``: from
+    ``.values(*DOCUMENT_COLUMNS)`` or ``document_row``), with every part, in seven queries
+    whatever their number: plain rows, no model instances (the list returns up to 1,000)."""
+    ids = [e["id"] for e in exercises]
     if not ids:
         return []
     by_exercise: dict[str, dict[int, list[Any]]] = defaultdict(lambda: defaultdict(list))
@@ -123,34 +200,34 @@ def exercise_documents(exercises: Sequence[Exercise]) -> list[dict[str, Any]]:
     timestamp = DateTimeField().to_representation
     documents = []
     for e in exercises:
-        parts = {name: rows.get(e.pk, ()) for name, rows in by_exercise.items()}
+        parts = {name: rows.get(e["id"], ()) for name, rows in by_exercise.items()}
         documents.append(
             {
-                "slug": e.slug,
-                "name": e.name,
-                "aliases": e.aliases,
-                "summary": e.summary,
-                "position": e.position,
-                "movement_pattern": e.movement_pattern,
-                "difficulty": e.difficulty,
-                "laterality": e.laterality,
+                "slug": e["slug"],
+                "name": e["name"],
+                "aliases": e["aliases"],
+                "summary": e["summary"],
+                "position": e["position"],
+                "movement_pattern": e["movement_pattern"],
+                "difficulty": e["difficulty"],
+                "laterality": e["laterality"],
                 "primary_muscles": [{"slug": s, "name": n} for s, n in parts["primary_muscles"]],
                 "stabilizers": [{"slug": s, "name": n} for s, n in parts["stabilizers"]],
                 "equipment": [{"slug": s, "name": n} for s, n in parts["equipment"]],
                 "cues": [{"phase": p, "text": t} for p, t in parts["cues"]],
                 "mistakes": [{"title": t, "detail": d} for t, d in parts["mistakes"]],
-                "contraindications": e.contraindications,
-                "stop_signals": e.stop_signals,
+                "contraindications": e["contraindications"],
+                "stop_signals": e["stop_signals"],
                 "default_prescription": {
-                    "sets": e.default_sets,
-                    "reps_min": e.default_reps_min,
-                    "reps_max": e.default_reps_max,
-                    "tempo": e.default_tempo,
-                    "hold_seconds": e.default_hold_seconds,
+                    "sets": e["default_sets"],
+                    "reps_min": e["default_reps_min"],
+                    "reps_max": e["default_reps_max"],
+                    "tempo": e["default_tempo"],
+                    "hold_seconds": e["default_hold_seconds"],
                 },
                 "progressions": [s for (s,) in parts["progressions"]],
                 "regressions": [s for (s,) in parts["regressions"]],
-                "updated_at": timestamp(e.updated_at),
+                "updated_at": timestamp(e["updated_at"]),
             }
         )
     return documents
