@@ -213,3 +213,38 @@ def test_the_daily_sweep_deletes_every_expired_token_and_only_those(api_client, 
         kept[: CONSTANTS.TOKEN_KEY_LENGTH]
     ]
     assert settings.CELERY_BEAT_SCHEDULE["token-sweep"]["task"] == sweep_expired_tokens.name
+
+
+@pytest.mark.parametrize("who", ["trainer", "client", "member"])
+def test_the_prepared_token_read_is_what_the_orm_reads(api_client, who):
+    from django.forms.models import model_to_dict
+
+    from coaching.accounts.auth import tokens_with_key
+    from coaching.tests.factories import TrainerFactory
+
+    person = {
+        "trainer": lambda: TrainerFactory(user__username="u").user,
+        "client": lambda: ClientFactory(user__username="u").user,
+        "member": lambda: UserFactory(username="u"),
+    }[who]()
+    token = sign_in(api_client, username="u").json()["token"]
+    key = token[: CONSTANTS.TOKEN_KEY_LENGTH]
+
+    (read,) = tokens_with_key(key)
+    orm = AuthToken.objects.select_related("user__trainer", "user__client").get(token_key=key)
+
+    def fields(obj):
+        return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+    assert fields(read) == fields(orm)
+    assert fields(read.user) == fields(orm.user)
+    assert read.user.pk == person.pk
+    assert model_to_dict(read.user) == model_to_dict(orm.user)
+    profile = profile_of(read.user)
+    assert profile.trainer == getattr(person, "trainer", None)
+    assert profile.client == (getattr(person, "client", None) if who == "client" else None)
+    if profile.trainer is not None:
+        assert fields(profile.trainer) == fields(orm.user.trainer)
+    if profile.client is not None:
+        assert fields(profile.client) == fields(orm.user.client)
+    assert tokens_with_key("0" * CONSTANTS.TOKEN_KEY_LENGTH) == []
