@@ -49,19 +49,23 @@ def program_detail(actor: Actor, pk: object) -> Program:
     return one_or_404(rows, pk, "program")
 
 
-def active_program(client: Client, *, with_cues: bool = False) -> Program | None:
+def active_program(
+    client: Client, *, with_cues: bool = False, with_trainer: bool = False
+) -> Program | None:
     """The client's active program with its current prescriptions and their exercises (and
-    the exercises' cues when asked): at most three queries."""
+    the exercises' cues, and the client's trainer as ``program.client.trainer``, when asked):
+    at most three queries."""
     current = Prescription.objects.filter(ended_at__isnull=True).select_related(
         "exercise", "replaces__exercise"
     )
     if with_cues:
         current = current.prefetch_related("exercise__cues")
-    return (
-        client.programs.filter(status=Program.Status.ACTIVE)
-        .prefetch_related(Prefetch("prescriptions", queryset=current, to_attr="current"))
-        .first()
-    )
+    programs = client.programs.filter(status=Program.Status.ACTIVE)
+    if with_trainer:
+        programs = programs.select_related("client__trainer__user")
+    return programs.prefetch_related(
+        Prefetch("prescriptions", queryset=current, to_attr="current")
+    ).first()
 
 
 # --- programs as plain rows, for the API (``config.api.rows``: the serializers' own fields) -----

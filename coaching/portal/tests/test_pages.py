@@ -151,6 +151,19 @@ def test_today_shows_the_program_doses_notes_cues_and_the_two_buttons(alice, wor
         assert text in html, text
 
 
+@pytest.mark.parametrize("exercises", [1, 8])
+def test_today_is_five_queries_whatever_the_program(client, world, exercises):
+    """The session, the person with their profile, the program with the client's trainer, the
+    prescriptions with their exercises, the cues: the same for 1 exercise or 8."""
+    someone = ClientFactory(user__username="sam", trainer=world.trainer_a)
+    ProgramFactory(client=someone, exercises=[ExerciseFactory() for _ in range(exercises)])
+    client.force_login(someone.user)
+    with CaptureQueriesContext(connection) as queries:
+        html = page(client.get(reverse("portal:home")))
+    assert len(queries) == 5, [q["sql"][:90] for q in queries.captured_queries]
+    assert f"Your trainer is {world.trainer_a}." in html
+
+
 def test_today_without_a_program_is_a_friendly_empty_state(client, world):
     lonely = ClientFactory(user__username="lonely", trainer=world.trainer_a)
     client.force_login(lonely.user)
