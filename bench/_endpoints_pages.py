@@ -157,6 +157,8 @@ def today(request: HttpRequest) -> HttpResponse:
         return HttpResponseRedirect(reverse("catalogue:list"))
     program = active_program(person.client_id, with_cues=True)
     client = SimpleNamespace(trainer=person.trainer_name)
+    if program is not None:  # (the template names the trainer through the program)
+        program.client = client
     return page(
         request, "portal/today.html", person, "home", {"client": client, "program": program}
     )
