@@ -13,8 +13,8 @@ from django.core.cache import cache
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from coaching.accounts.selectors import client_scope
-from coaching.models import CheckIn, Client, Entry, Prescription, Program, Session, Set, User
+from coaching.accounts.selectors import client_scope, name_columns, pop_name
+from coaching.models import CheckIn, Client, Entry, Prescription, Program, Session, Set
 from coaching.shared.selectors import Actor, one_or_404
 from exercises.models import Exercise, Muscle, ProgressionEdge
 from triage.models import Flag, RuleSettings
@@ -286,7 +286,7 @@ FLAG_COLUMNS = (
     "created_at", "updated_at",
 )  # fmt: skip
 _FLAG_RELATED = (
-    "client__user__first_name", "client__user__last_name", "client__user__username",
+    *name_columns("client__user"),
     "exercise__slug", "exercise__name", "suggested_exercise__slug", "suggested_exercise__name",
 )  # fmt: skip
 
@@ -304,13 +304,7 @@ def as_flag_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Flat rows → the serializer's shape: the client's name, the exercises as ``slug``/``name``
     (or null), and the model's ``firing`` and ``holds_progression``."""
     for row in rows:
-        row["client"] = {
-            "user": User.name_of(
-                row.pop("client__user__first_name"),
-                row.pop("client__user__last_name"),
-                row.pop("client__user__username"),
-            )
-        }
+        row["client"] = {"user": pop_name(row, "client__user")}
         for name in ("exercise", "suggested_exercise"):
             slug, title = row.pop(f"{name}__slug"), row.pop(f"{name}__name")
             row[name] = None if slug is None else {"slug": slug, "name": title}

@@ -154,7 +154,18 @@ def client_detail(actor: Actor, pk: object) -> Client:
 
 _CLIENT_COLUMNS = ("id", "notes", "trainer_id", "practice_id", "created_at", "updated_at")
 _CLIENT_USER = ("username", "email", "first_name", "last_name")
-_TRAINER_NAME = ("trainer__user__first_name", "trainer__user__last_name", "trainer__user__username")
+
+
+def name_columns(path: str) -> tuple[str, str, str]:
+    """The columns of a person's name through ``path`` (e.g. ``"client__user"``), for
+    ``.values()``; ``pop_name`` makes the name of them."""
+    return (f"{path}__first_name", f"{path}__last_name", f"{path}__username")
+
+
+def pop_name(row: dict[str, Any], path: str) -> str:
+    """The person's name as everywhere (``User.name_of``) from a row read with
+    ``name_columns(path)``; those columns leave the row."""
+    return User.name_of(*(row.pop(column) for column in name_columns(path)))
 
 
 def client_rows(actor: Actor) -> QuerySet[Any]:
@@ -172,7 +183,7 @@ def client_rows(actor: Actor) -> QuerySet[Any]:
             *_CLIENT_COLUMNS,
             "last_session_at",
             *(f"user__{name}" for name in _CLIENT_USER),
-            *_TRAINER_NAME,
+            *name_columns("trainer__user"),
         )
     )
     return rows
@@ -187,7 +198,7 @@ def as_client_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         active[program["client_id"]].append(dict(program))
     for row in rows:
         row["user"] = {name: row.pop(f"user__{name}") for name in _CLIENT_USER}
-        row["trainer"] = {"user": User.name_of(*(row.pop(name) for name in _TRAINER_NAME))}
+        row["trainer"] = {"user": pop_name(row, "trainer__user")}
         row["active_programs"] = active[row["id"]]
     return rows
 

@@ -9,14 +9,13 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
-from coaching.accounts.selectors import client_scope, profile_of
+from coaching.accounts.selectors import client_scope, name_columns, pop_name, profile_of
 from coaching.models import (
     Client,
     Prescription,
     Program,
     ProgramTemplate,
     TemplatePrescription,
-    User,
 )
 from coaching.shared.selectors import Actor, one_or_404
 from exercises.models import Cue
@@ -74,7 +73,6 @@ _PROGRAM_COLUMNS = (
     "id", "client_id", "name", "status", "starts_on", "ended_on", "sessions_per_week",
     "template_id", "created_at", "updated_at",
 )  # fmt: skip
-_CLIENT_NAME = ("client__user__first_name", "client__user__last_name", "client__user__username")
 _PRESCRIPTION_COLUMNS = (
     "id", "program_id", "order", "sets", "reps_min", "reps_max", "load_kg", "tempo",
     "hold_seconds", "notes", "started_at",
@@ -84,9 +82,11 @@ _PRESCRIPTION_COLUMNS = (
 def program_row_get(actor: Actor, pk: object) -> dict[str, Any]:
     """``program_detail`` as a plain row (the same rule): the program with the client's name and
     its current prescriptions, their exercises and cues, in three queries; or 404."""
-    rows = Program.objects.filter(_program_scope(actor)).values(*_PROGRAM_COLUMNS, *_CLIENT_NAME)
+    rows = Program.objects.filter(_program_scope(actor)).values(
+        *_PROGRAM_COLUMNS, *name_columns("client__user")
+    )
     row = one_or_404(rows, pk, "program")
-    row["client"] = {"user": User.name_of(*(row.pop(name) for name in _CLIENT_NAME))}
+    row["client"] = {"user": pop_name(row, "client__user")}
     return with_prescriptions([row])[0]
 
 
