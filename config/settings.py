@@ -340,6 +340,9 @@ HEARTBEAT_STALE_AFTER = timedelta(minutes=5)
 # --- Triage ---------------------------------------------------------------------------------
 TRIAGE_SWEEP_AFTER_SECONDS = env.int("TRIAGE_SWEEP_AFTER_SECONDS", default=60)
 TRIAGE_NIGHTLY_BATCH = env.int("TRIAGE_NIGHTLY_BATCH", default=200)
+# a review task also reviews up to this many clients in all whose logs wait (one pass for logs
+# that arrive together; 1: each task its own client only)
+TRIAGE_REVIEW_BATCH = env.int("TRIAGE_REVIEW_BATCH", default=20)
 # where links in emails point (the admin's flag pages)
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 

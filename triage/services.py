@@ -269,14 +269,44 @@ REFRESHED_FIELDS = [
 ]  # fmt: skip
 
 
-def pending_client_ids(*, older_than: timedelta, now: datetime | None = None) -> list[int]:
-    """Clients with a log still pending after ``older_than`` (for the sweeper)."""
+def pending_client_ids(
+    *,
+    older_than: timedelta,
+    now: datetime | None = None,
+    limit: int | None = None,
+    exclude: int = 0,
+) -> list[int]:
+    """Clients with a log still pending after ``older_than`` (the sweeper: all of them; a
+    review task: up to ``limit`` others, ``exclude`` being its own, the longest waiting
+    first). In id order."""
     cutoff = (now or timezone.now()) - older_than
     pending = {"review_state": ReviewState.PENDING, "created_at__lt": cutoff}
-    return sorted(
-        set(Session.objects.filter(**pending).values_list("client_id", flat=True))
-        | set(CheckIn.objects.filter(**pending).values_list("client_id", flat=True))
+    if limit is None:
+        return sorted(
+            set(Session.objects.filter(**pending).values_list("client_id", flat=True))
+            | set(CheckIn.objects.filter(**pending).values_list("client_id", flat=True))
+        )
+    if limit <= 0:
+        return []
+    rows = (
+        Session.objects.filter(**pending)
+        .exclude(client_id=exclude)
+        .order_by()  # (SQLite allows no ORDER BY inside a UNION)
+        .values_list("client_id", "created_at")
+        .union(
+            CheckIn.objects.filter(**pending)
+            .exclude(client_id=exclude)
+            .order_by()
+            .values_list("client_id", "created_at"),
+            all=True,
+        )
+        .order_by("created_at")[: limit * 4]  # (a client may have several pending logs)
     )
+    chosen: list[int] = []
+    for client_id, _ in rows:
+        if client_id not in chosen:
+            chosen.append(client_id)
+    return sorted(chosen[:limit])
 
 
 def active_client_ids() -> list[int]:

@@ -7,6 +7,7 @@ errors are retried with exponential backoff, capped well below the broker's visi
 
 from __future__ import annotations
 
+import logging
 import socket
 from datetime import timedelta
 
@@ -21,6 +22,8 @@ from triage.services import (
     pending_client_ids,
     review_clients,
 )
+
+logger = logging.getLogger(__name__)
 
 RETRY = {
     "autoretry_for": (OperationalError, InterfaceError),
@@ -39,8 +42,26 @@ def record_heartbeat(name: str = "worker") -> None:
 
 @shared_task(name="triage.tasks.review_client", **RETRY)
 def review_client(client_id: int) -> None:
-    """Review a client's new logs. A second delivery finds nothing pending and does nothing."""
-    review_clients(client_ids=[client_id])
+    """Review a client's new logs, with those of the other clients whose logs wait for a review
+    (up to ``TRIAGE_REVIEW_BATCH`` in all, the longest waiting first): when logs arrive
+    together one task reviews them in one pass (one history read, one transaction), and their
+    own tasks then find nothing pending and do nothing, as a second delivery does. Should the
+    batch fail on another client's history, this client is reviewed alone."""
+    others = pending_client_ids(
+        older_than=timedelta(0), limit=settings.TRIAGE_REVIEW_BATCH - 1, exclude=client_id
+    )
+    if not others:
+        review_clients(client_ids=[client_id])
+        return
+    try:
+        review_clients(client_ids=[client_id, *others])
+    except (OperationalError, InterfaceError):
+        raise  # (retried, the batch again)
+    except Exception:
+        logger.exception(
+            "review of a batch of %d clients failed; client %s alone", len(others) + 1, client_id
+        )
+        review_clients(client_ids=[client_id])
 
 
 @shared_task(name="triage.tasks.review_batch", **RETRY)

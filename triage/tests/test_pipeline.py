@@ -99,6 +99,58 @@ def test_a_session_saved_while_the_broker_refuses_is_reviewed_by_the_sweeper(
 
 
 @pytest.mark.django_db(transaction=True)
+def test_one_review_task_reviews_every_client_whose_logs_wait(celery_worker, settings):
+    """Logs that arrive together are reviewed in one pass; the other clients' own tasks then
+    find nothing pending. ``TRIAGE_REVIEW_BATCH`` bounds the pass."""
+    settings.TRIAGE_REVIEW_BATCH = 3
+    clients = [ClientFactory() for _ in range(4)]
+    for client in clients:
+        ProgramFactory(client=client)
+        with mock.patch("triage.tasks.review_client.delay"):
+            log_session(client, symptoms=["saddle_numbness"])
+
+    tasks.review_client.delay(clients[3].pk)
+
+    # its own client and the two others waiting longest: three in all
+    reviewed = [*clients[:2], clients[3]]
+    assert wait_for(lambda: Flag.objects.filter(rule="RF-EMERGENCY").count() == 3)
+    assert {f.client_id for f in Flag.objects.filter(rule="RF-EMERGENCY")} == {
+        c.pk for c in reviewed
+    }
+    assert Session.objects.get(client=clients[2]).review_state == ReviewState.PENDING
+    tasks.review_client.delay(clients[2].pk)
+    assert wait_for(lambda: flags(clients[2]) == 1)
+    assert not Session.objects.filter(review_state=ReviewState.PENDING).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_failing_on_another_clients_history_still_reviews_the_tasks_own(
+    celery_worker, settings
+):
+    from triage import services
+
+    settings.TRIAGE_REVIEW_BATCH = 5
+    broken, fine = ClientFactory(), ClientFactory()
+    for client in (broken, fine):
+        ProgramFactory(client=client)
+        with mock.patch("triage.tasks.review_client.delay"):
+            log_session(client, symptoms=["fever"])
+    real = services.evaluate
+
+    def evaluate(history, *args, **kwargs):
+        if history.client_id == broken.pk:
+            raise RuntimeError("a bug in a rule, on this client's history")
+        return real(history, *args, **kwargs)
+
+    with mock.patch.object(services, "evaluate", evaluate):
+        tasks.review_client.delay(fine.pk)
+        assert wait_for(lambda: flags(fine, "RF-URGENT") == 1)
+    assert flags(broken, "RF-URGENT") == 0
+    assert Session.objects.get(client=broken).review_state == ReviewState.PENDING  # (its own
+    # task, the sweeper, or a fixed deploy reviews it: nothing was half-written)
+
+
+@pytest.mark.django_db(transaction=True)
 def test_the_nightly_review_fans_out_in_batches(celery_worker, settings):
     clients = [ClientFactory() for _ in range(5)]
     for client in clients:
