@@ -269,6 +269,18 @@ REFRESHED_FIELDS = [
 ]  # fmt: skip
 
 
+def has_pending_logs(client_id: int) -> bool:
+    """Whether this client has a log waiting for a review (one query)."""
+    pending = {"client_id": client_id, "review_state": ReviewState.PENDING}
+    return (
+        Session.objects.filter(**pending)
+        .order_by()
+        .values_list("pk")
+        .union(CheckIn.objects.filter(**pending).order_by().values_list("pk"), all=True)
+        .exists()
+    )
+
+
 def pending_client_ids(
     *,
     older_than: timedelta,

@@ -18,6 +18,7 @@ from django.db import InterfaceError, OperationalError
 from triage import notifications
 from triage.services import (
     active_client_ids,
+    has_pending_logs,
     heartbeat_record,
     pending_client_ids,
     review_clients,
@@ -47,6 +48,8 @@ def review_client(client_id: int) -> None:
     together one task reviews them in one pass (one history read, one transaction), and their
     own tasks then find nothing pending and do nothing, as a second delivery does. Should the
     batch fail on another client's history, this client is reviewed alone."""
+    if not has_pending_logs(client_id):
+        return  # reviewed in another task's pass, or a second delivery: one cheap query
     others = pending_client_ids(
         older_than=timedelta(0), limit=settings.TRIAGE_REVIEW_BATCH - 1, exclude=client_id
     )

@@ -70,6 +70,13 @@ class Session(ClientRecord):
         indexes = [
             models.Index(fields=["client", "-performed_at"]),
             models.Index(fields=["client", "updated_at"]),
+            # the logs waiting for a review, oldest first (review tasks, the sweeper): only
+            # the pending rows are in it, so it stays small whatever the history
+            models.Index(
+                fields=["created_at", "client"],
+                condition=Q(review_state="pending"),
+                name="session_pending_review",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -164,6 +171,11 @@ class CheckIn(ClientRecord):
         indexes = [
             models.Index(fields=["client", "-date"]),
             models.Index(fields=["client", "updated_at"]),
+            models.Index(  # (as the sessions')
+                fields=["created_at", "client"],
+                condition=Q(review_state="pending"),
+                name="checkin_pending_review",
+            ),
         ]
 
     def __str__(self) -> str:

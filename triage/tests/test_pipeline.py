@@ -230,3 +230,25 @@ def test_a_worker_killed_mid_review_is_redelivered_and_yields_one_flag(worker_pr
     assert flags(patient) == 1
     session.refresh_from_db()
     assert session.review_state == ReviewState.REVIEWED
+
+
+@pytest.mark.django_db
+def test_whether_a_client_has_logs_waiting_and_who_waits_longest(django_assert_num_queries):
+    from datetime import timedelta
+
+    from triage.services import has_pending_logs, pending_client_ids
+
+    first, second, third = (ClientFactory() for _ in range(3))
+    for client in (first, second, third):
+        ProgramFactory(client=client)
+        with mock.patch("triage.tasks.review_client.delay"):
+            log_session(client)
+    Session.objects.filter(client=second).update(review_state=ReviewState.REVIEWED)
+
+    with django_assert_num_queries(1):
+        assert has_pending_logs(first.pk)
+    assert not has_pending_logs(second.pk)
+    assert pending_client_ids(older_than=timedelta(0), limit=5) == [first.pk, third.pk]
+    assert pending_client_ids(older_than=timedelta(0), limit=1) == [first.pk]  # oldest
+    assert pending_client_ids(older_than=timedelta(0), limit=5, exclude=first.pk) == [third.pk]
+    assert pending_client_ids(older_than=timedelta(0), limit=0) == []
