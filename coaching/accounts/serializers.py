@@ -3,6 +3,7 @@ limit a named trainer or client to the ones the viewer may see."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth import password_validation
@@ -17,7 +18,7 @@ from coaching.accounts.selectors import clients_for, trainers_for
 from coaching.models import Client, Trainer
 from coaching.shared.selectors import Actor
 from config.api.fields import DateTimeField
-from config.api.rows import FromRows
+from config.api.rows import FromRows, writer
 
 
 class VisibleRowField(serializers.PrimaryKeyRelatedField):
@@ -126,4 +127,8 @@ class ClientSerializer(FromRows):
     @extend_schema_field(ActiveProgramSerializer(allow_null=True))
     def get_active_program(self, client: Client) -> dict[str, Any] | None:
         programs = client.active_programs  # type: ignore[attr-defined]  # prefetched by client_list
-        return ActiveProgramSerializer(programs[0]).data if programs else None
+        if not programs:
+            return None
+        if isinstance(programs[0], Mapping):  # a plain row (``as_client_rows``)
+            return writer(ActiveProgramSerializer)(programs[0])
+        return ActiveProgramSerializer(programs[0]).data

@@ -70,28 +70,27 @@ def session_rows(actor: Actor) -> QuerySet[Any]:
 
 def with_entries(sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """These session rows with their entries (in order, each with its exercise) and the
-    entries' sets (by number): two queries whatever their number."""
+    entries' sets (by number): one query whatever their number (the entries joined with their
+    sets, an entry without sets on one row of its own)."""
     by_session: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    by_entry: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    entries = (
+    rows = (
         Entry.objects.filter(session_id__in=[s["id"] for s in sessions])
-        .order_by("order", "id")
+        .order_by("order", "id", "sets__number")
         .values_list("session_id", *ENTRY_COLUMNS, "prescription__exercise__slug",
-                     "prescription__exercise__name")
+                     "prescription__exercise__name", *(f"sets__{c}" for c in SET_COLUMNS))
     )  # fmt: skip
-    for session_id, *values, slug, name in entries:
-        entry = dict(zip(ENTRY_COLUMNS, values, strict=True))
-        entry["prescription"] = {"exercise": {"slug": slug, "name": name}}
-        entry["sets"] = by_entry[entry["id"]]
-        by_session[session_id].append(entry)
-    if by_entry:
-        sets = (
-            Set.objects.filter(entry_id__in=list(by_entry))
-            .order_by("number")
-            .values_list("entry_id", *SET_COLUMNS)
-        )
-        for entry_id, *values in sets:
-            by_entry[entry_id].append(dict(zip(SET_COLUMNS, values, strict=True)))
+    width = len(ENTRY_COLUMNS)
+    entry: dict[str, Any] = {"id": None}
+    for session_id, *values in rows:
+        if values[0] != entry["id"]:
+            entry = dict(zip(ENTRY_COLUMNS, values[:width], strict=True))
+            slug, name = values[width], values[width + 1]
+            entry["prescription"] = {"exercise": {"slug": slug, "name": name}}
+            entry["sets"] = []
+            by_session[session_id].append(entry)
+        found = values[width + 2 :]
+        if found[0] is not None:  # (the number of a set that exists)
+            entry["sets"].append(dict(zip(SET_COLUMNS, found, strict=True)))
     for session in sessions:
         session["entries"] = by_session[session["id"]]
     return sessions

@@ -75,3 +75,17 @@ def test_a_session_without_entries_has_an_empty_list(client_with_history):
     user = client_with_history.user
     row = dict(session_rows(user).first())
     assert with_entries([{**row, "id": -1}])[0]["entries"] == []
+
+
+def test_an_entry_without_sets_keeps_its_place_with_an_empty_list(client_with_history):
+    user = client_with_history.user
+    session = sessions_for(user).first()
+    emptied = session.entries.order_by("order", "id")[1]
+    Set.objects.filter(entry=emptied).delete()
+
+    from_models = SessionSerializer(sessions_for(user), many=True).data
+    from_rows = SessionSerializer(with_entries(list(session_rows(user))), many=True).data
+
+    assert rendered(from_rows) == rendered(from_models)
+    entries = next(s for s in from_rows if s["id"] == session.pk)["entries"]
+    assert [len(e["sets"]) > 0 for e in entries] == [True, False]
