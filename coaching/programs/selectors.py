@@ -5,10 +5,9 @@ practice's template library, a client's active program, and which exercises are 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, cast
+from typing import Any
 
-from django.db.models import Count, FilteredRelation, Prefetch, Q, QuerySet
-from django.http import Http404
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from coaching.accounts.selectors import client_scope, name_columns, pop_name, profile_of
 from coaching.models import (
@@ -82,68 +81,50 @@ _PRESCRIPTION_COLUMNS = (
 
 def program_row_get(actor: Actor, pk: object) -> dict[str, Any]:
     """``program_detail`` as a plain row (the same rule): the program with the client's name and
-    its current prescriptions, their exercises and cues, in two queries; or 404."""
-    programs = Program.objects.filter(_program_scope(actor))
-    try:
-        found = _with_current(programs.filter(pk=cast(Any, pk)), (*_PROGRAM_COLUMNS, *_CLIENT_NAME))
-    except (ValueError, TypeError) as exc:  # (a malformed key: as ``one_or_404``)
-        raise Http404("No such program.") from exc
-    if found is None:
-        raise Http404("No such program.")
-    found["client"] = {"user": pop_name(found, "client__user")}
-    return found
+    its current prescriptions, their exercises and cues, in three queries; or 404."""
+    rows = Program.objects.filter(_program_scope(actor)).values(
+        *_PROGRAM_COLUMNS, *name_columns("client__user")
+    )
+    row = one_or_404(rows, pk, "program")
+    row["client"] = {"user": pop_name(row, "client__user")}
+    return with_prescriptions([row])[0]
 
 
 def my_program_row(client: Client) -> dict[str, Any] | None:
-    """``active_program(client, with_cues=True)`` as a plain row, or None (two queries)."""
-    return _with_current(
-        client.programs.filter(status=Program.Status.ACTIVE),
-        ("id", "name", "starts_on", "sessions_per_week", "updated_at"),
+    """``active_program(client, with_cues=True)`` as a plain row, or None."""
+    row = (
+        client.programs.filter(status=Program.Status.ACTIVE)
+        .values("id", "name", "starts_on", "sessions_per_week", "updated_at")
+        .first()
     )
+    return None if row is None else with_prescriptions([dict(row)])[0]
 
 
-_CLIENT_NAME = name_columns("client__user")
-_CURRENT_COLUMNS = tuple(f"current__{c}" for c in _PRESCRIPTION_COLUMNS)
-
-
-def _with_current(programs: QuerySet[Program], columns: tuple[str, ...]) -> dict[str, Any] | None:
-    """The first of these programs (in their order) as a row of ``columns`` with its current
-    prescriptions (``current``, in order, joined in the same query), each with its exercise and
-    the exercise's cues (one more query); None when there is none."""
-    rows = (
-        programs.annotate(  # (a new one each time: a FilteredRelation is bound to its query)
-            current=FilteredRelation(
-                "prescriptions", condition=Q(prescriptions__ended_at__isnull=True)
-            )
-        )
-        .order_by("-starts_on", "-id", "current__order", "current__id")  # (Program's order)
-        .values(*columns, *_CURRENT_COLUMNS, "current__exercise_id", "current__exercise__slug",
-                "current__exercise__name")
-    )  # fmt: skip
-    program: dict[str, Any] | None = None
+def with_prescriptions(programs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """These program rows with their current prescriptions (``current``, in order), each with
+    its exercise and the exercise's cues (in order): two queries whatever their number."""
+    current: dict[int, list[dict[str, Any]]] = {row["id"]: [] for row in programs}
     by_exercise: dict[int, list[dict[str, Any]]] = {}
+    rows = (
+        Prescription.objects.filter(program_id__in=list(current), ended_at__isnull=True)
+        .order_by("program_id", "order", "id")
+        .values(*_PRESCRIPTION_COLUMNS, "exercise_id", "exercise__slug", "exercise__name")
+    )
     for row in rows:
-        if program is None:
-            program = {name: row[name] for name in columns}
-            program["current"] = []
-        elif row["id"] != program["id"]:
-            break  # (another program: only the first)
-        if row["current__id"] is None:
-            continue  # a program without current prescriptions
-        cues = by_exercise.setdefault(row["current__exercise_id"], [])
-        prescription = {name: row[f"current__{name}"] for name in _PRESCRIPTION_COLUMNS}
-        prescription["exercise"] = {
-            "slug": row["current__exercise__slug"],
-            "name": row["current__exercise__name"],
-            "cues": cues,
-        }
-        program["current"].append(prescription)
+        exercise_id = row.pop("exercise_id")
+        cues = by_exercise.setdefault(exercise_id, [])
+        row["exercise"] = {
+            "slug": row.pop("exercise__slug"), "name": row.pop("exercise__name"), "cues": cues
+        }  # fmt: skip
+        current[row["program_id"]].append(row)
     if by_exercise:
         for cue in Cue.objects.filter(exercise_id__in=list(by_exercise)).values(
             "exercise_id", "phase", "text"
         ):
             by_exercise[cue["exercise_id"]].append(dict(cue))
-    return program
+    for program in programs:
+        program["current"] = current[program["id"]]
+    return programs
 
 
 def templates_for(actor: Actor) -> QuerySet[ProgramTemplate]:
