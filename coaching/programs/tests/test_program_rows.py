@@ -67,3 +67,18 @@ def test_my_program_from_rows_is_what_drf_builds_from_instances(program):
     assert rendered(from_row) == rendered(from_model)
     assert [p["order"] for p in from_row["prescriptions"]] == [2, 5]
     assert my_program_row(ClientFactory()) is None
+
+
+def test_a_program_without_current_prescriptions_and_bad_keys(program):
+    trainer = program.client.trainer.user
+    Prescription.objects.filter(program=program).update(ended_at=timezone.now())
+
+    row = program_row_get(trainer, program.pk)
+    assert rendered(ProgramDetailSerializer(row).data) == rendered(
+        ProgramDetailSerializer(program_detail(trainer, program.pk)).data
+    )
+    assert row["current"] == []
+    assert MyProgramSerializer(my_program_row(program.client)).data["prescriptions"] == []
+    for bad in ("1.5", "x", None, -1):
+        with pytest.raises(Http404):
+            program_row_get(trainer, bad)
