@@ -51,6 +51,7 @@ from coaching.privacy.downloads import export_download
 from coaching.privacy.services import client_erase, client_export
 from config.api.errors import error_envelope
 from config.api.pagination import paginated_response
+from config.api.rows import FromRows
 
 
 class TokenRequestSerializer(serializers.Serializer):
@@ -120,7 +121,7 @@ class LogoutView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class MeSerializer(serializers.Serializer):
+class MeSerializer(FromRows):
     id = serializers.IntegerField()
     username = serializers.CharField()
     first_name = serializers.CharField()
