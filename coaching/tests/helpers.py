@@ -3,10 +3,12 @@ write (to show that a refused request wrote nothing), and waiting for another pr
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from typing import Any
 
+from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 
 from coaching.models import (
@@ -101,3 +103,8 @@ def new_client(**changes: Any) -> dict[str, Any]:
         "password": NEW_PASSWORD,
         **changes,
     }
+
+
+def rendered(data: object) -> Any:
+    """``data`` as the API sends it (DRF's JSON renderer), read back: to compare two answers."""
+    return json.loads(JSONRenderer().render(data))

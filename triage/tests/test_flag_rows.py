@@ -4,23 +4,17 @@ and the model's ``firing`` and ``holds_progression``."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 from django.utils import timezone
-from rest_framework.renderers import JSONRenderer
 
 from coaching.tests.factories import ClientFactory, ProgramFactory, TrainerFactory
+from coaching.tests.helpers import rendered
 from exercises.tests.factories import ExerciseFactory
 from triage.api import FlagSerializer
 from triage.selectors import as_flag_rows, flag_row_get, flag_rows, flags_for
 from triage.tests.factories import FlagFactory, ReferralFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def rendered(data: object) -> list | dict:
-    return json.loads(JSONRenderer().render(data))
 
 
 def test_flag_rows_are_what_drf_builds_from_instances():

@@ -4,20 +4,14 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from rest_framework.renderers import JSONRenderer
 
 from coaching.accounts.selectors import as_client_rows, client_list, client_row_get, client_rows
 from coaching.accounts.serializers import ClientSerializer
 from coaching.tests.factories import ClientFactory, ProgramFactory, TrainerFactory, log_session
+from coaching.tests.helpers import rendered
 
 pytestmark = pytest.mark.django_db
-
-
-def rendered(data: object) -> list | dict:
-    return json.loads(JSONRenderer().render(data))
 
 
 def test_client_rows_are_what_drf_builds_from_instances():

@@ -3,13 +3,11 @@ from the model instances: same names, order, values and conversions."""
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.utils import timezone
-from rest_framework.renderers import JSONRenderer
 
 from coaching.journal.selectors import (
     check_in_rows,
@@ -22,13 +20,10 @@ from coaching.journal.selectors import (
 from coaching.journal.serializers import CheckInSerializer, SessionSerializer
 from coaching.models import Set
 from coaching.tests.factories import ClientFactory, ProgramFactory, log_check_in, log_session
+from coaching.tests.helpers import rendered
 from exercises.tests.factories import ExerciseFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def rendered(data: object) -> dict:
-    return json.loads(JSONRenderer().render(data))
 
 
 @pytest.fixture

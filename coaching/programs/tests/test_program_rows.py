@@ -4,13 +4,11 @@ prescriptions only, in order, each with its exercise and the exercise's cues in 
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 
 import pytest
 from django.http import Http404
 from django.utils import timezone
-from rest_framework.renderers import JSONRenderer
 
 from coaching.journal.serializers import MyProgramSerializer
 from coaching.models import Prescription
@@ -22,14 +20,11 @@ from coaching.programs.selectors import (
 )
 from coaching.programs.serializers import ProgramDetailSerializer
 from coaching.tests.factories import ClientFactory, ProgramFactory
+from coaching.tests.helpers import rendered
 from exercises.models import Cue
 from exercises.tests.factories import ExerciseFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def rendered(data: object) -> dict:
-    return json.loads(JSONRenderer().render(data))
 
 
 @pytest.fixture
