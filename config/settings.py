@@ -276,6 +276,9 @@ def broker_transport_options(url: str) -> dict[str, object]:
             "processed_folder": str(queue_dir / "processed"),
             "control_folder": str(queue_dir / "control"),  # kombu's default is ./control
             "store_processed": False,
+            # kombu's virtual transports look for new messages every second by default: with
+            # the demo data's reviews queued, a new log waited behind them for minutes
+            "polling_interval": 0.1,
         }
     # Redis redelivers an unacknowledged task after this; no countdown may exceed it.
     return {
