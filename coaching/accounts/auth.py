@@ -48,7 +48,7 @@ class TokenRead:
         qn = connection.ops.quote_name
         parts = [(Token, "t"), (User, "u"), (Trainer, "tr"), (Client, "c")]
         columns: list[str] = []
-        self.plan: list[tuple[type[Model], list[str], slice, list[Any]]] = []
+        self.plan: list[tuple[type[Model], list[str], slice, int, list[Any]]] = []
         for model, alias in parts:
             fields = model._meta.concrete_fields
             start = len(columns)
@@ -58,8 +58,9 @@ class TokenRead:
                 col = f.get_col(alias)
                 found = connection.ops.get_db_converters(col) + f.get_db_converters(connection)
                 converters.append((found, col))
+            pk = [f.attname for f in fields].index(model._meta.pk.attname)
             self.plan.append(
-                (model, [f.attname for f in fields], slice(start, len(columns)), converters)
+                (model, [f.attname for f in fields], slice(start, len(columns)), pk, converters)
             )
         user_pk = qn(str(User._meta.pk.column))
 
@@ -82,19 +83,23 @@ class TokenRead:
         self.alias = connection.alias
 
     def __call__(self, connection: BaseDatabaseWrapper, key: str) -> list[Any]:
-        """``(token, user)`` for each token with this key, the user's profile remembered."""
+        """Each token with this key, its ``user`` set, the user's profile remembered (no
+        trainer or client row: None in the profile)."""
         with connection.cursor() as cursor:
             cursor.execute(self.sql, [key])
             rows = cursor.fetchall()
         found = []
         for row in rows:
             made: list[Any] = []
-            for model, names, where, converters in self.plan:
+            for model, names, where, pk, converters in self.plan:
                 values = list(row[where])
+                if values[pk] is None:  # (no such row: the LEFT JOIN's nulls)
+                    made.append(None)
+                    continue
                 for i, (functions, expression) in enumerate(converters):
                     for convert in functions:
                         values[i] = convert(values[i], expression, connection)
-                made.append(model.from_db(self.alias, names, values) if values[0] else None)
+                made.append(model.from_db(self.alias, names, values))
             token, user, trainer, client = made
             token.user = user
             for profile in (trainer, client):
