@@ -144,4 +144,9 @@ def loggable_prescriptions(actor: Actor) -> QuerySet[Prescription]:
     client = profile_of(actor).client
     if client is None:
         return Prescription.objects.none()
-    return Prescription.objects.select_related("program", "exercise").filter(program__client=client)
+    # looked up by id: unordered (the model's default order would join the programs to sort)
+    return (
+        Prescription.objects.select_related("program", "exercise")
+        .filter(program__client=client)
+        .order_by()
+    )

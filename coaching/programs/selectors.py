@@ -118,9 +118,9 @@ def with_prescriptions(programs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         }  # fmt: skip
         current[row["program_id"]].append(row)
     if by_exercise:
-        for cue in Cue.objects.filter(exercise_id__in=list(by_exercise)).values(
-            "exercise_id", "phase", "text"
-        ):
+        wanted = Cue.objects.filter(exercise_id__in=list(by_exercise))
+        # each exercise's cues in their order (the model's default order joins the exercises)
+        for cue in wanted.order_by("order", "id").values("exercise_id", "phase", "text"):
             by_exercise[cue["exercise_id"]].append(dict(cue))
     for program in programs:
         program["current"] = current[program["id"]]
