@@ -87,6 +87,8 @@ def main() -> None:
         )
         assert answer.status_code == 201, answer.content[:300]
         cast.tokens[who] = answer.json()["token"]
+    # the portal's and the admin's requests carry a Cookie header in ``endpoints``; here that
+    # header only marks them, and ``send`` answers them with the signed-in test clients above
     cast.cookies[cast.client] = cast.admin_cookies[cast.reader] = "-"
 
     def send(e, path: str) -> int:

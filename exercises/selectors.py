@@ -14,6 +14,7 @@ from django.db.models import Prefetch, QuerySet
 from rest_framework.fields import DateTimeField
 
 from exercises.models import (
+    CatalogueChange,
     CatalogueRevision,
     Cue,
     Exercise,
@@ -101,8 +102,6 @@ def exercise_fragments(
     changed are built again (``CatalogueChange``, written with each revision: one query);
     everything when the log does not reach back that far, or the revision went backwards or was
     replaced (a database restored from a backup)."""
-    from exercises.models import CatalogueChange
-
     state = FRAGMENTS
     with state.lock:
         known, by_id = state.revision, state.by_id
