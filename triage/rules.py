@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from statistics import fmean
@@ -37,6 +37,11 @@ EMERGENCY, URGENT, ROUTINE = "emergency", "urgent", "routine"
 URGENCY_RANK = {EMERGENCY: 0, URGENT: 1, ROUTINE: 2}
 EPSILON = 1e-9  # 26/3 − 20/3 is 1.9999999999999991 in floating point, and means a rise of 2
 SHARP_QUALITIES = frozenset({PainQuality.SHARP.value, PainQuality.SHOOTING.value})
+
+
+def _values(obj: object) -> dict[str, object]:
+    """A flat dataclass's fields by name (``dataclasses.asdict`` without its deep copies)."""
+    return {f.name: getattr(obj, f.name) for f in fields(obj)}  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -73,7 +78,7 @@ class Thresholds:
     history_days: int = 28  # how far back the selector reads (the longest rule window)
 
     def as_dict(self) -> dict[str, int]:
-        return asdict(self)
+        return _values(self)  # type: ignore[return-value]
 
     @classmethod
     def from_dict(cls, values: Mapping[str, SupportsInt | str]) -> Thresholds:
@@ -157,9 +162,15 @@ class History:
     # the log keys that closed flags (decided by a person, or withdrawn) covered, by
     # (rule, exercise id or 0): a finding on those logs alone opens nothing and holds nothing
     closed: Mapping[tuple[str, int], tuple[frozenset[str], ...]] = field(default_factory=dict)
+    # what the rules work out more than once from this snapshot (local days, the list of
+    # reports): worked out once per history; not part of its value
+    _memo: dict[object, object] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def day_of(self, moment: datetime) -> date:
-        return moment.astimezone(self.tz).date()
+        day = self._memo.get(moment)
+        if day is None:
+            day = self._memo[moment] = moment.astimezone(self.tz).date()
+        return day  # type: ignore[return-value]
 
 
 # --- findings ---------------------------------------------------------------------------------
@@ -178,7 +189,7 @@ class Suggestion:
     hold_seconds: int | None = None
 
     def as_dict(self) -> dict[str, object]:
-        values = asdict(self)
+        values = _values(self)
         if self.load_kg is not None:
             values["load_kg"] = str(self.load_kg)
         return {k: v for k, v in values.items() if v is not None}
@@ -262,11 +273,19 @@ def _reports(
     history: History, now: datetime, days: int | None = None
 ) -> list[tuple[str, date, frozenset[str]]]:
     """Every report with its day and symptoms (sessions and check-ins), oldest first."""
-    today = history.day_of(now)
-    first = today - timedelta(days=days) if days is not None else date.min
-    rows = [(session_key(s), history.day_of(s.performed_at), s.symptoms) for s in history.sessions]
-    rows += [(check_in_key(c), c.date, c.symptoms) for c in history.check_ins]
-    return sorted((r for r in rows if first < r[1] <= today), key=lambda r: (r[1], r[0]))
+    key = ("reports", now, days)
+    found = history._memo.get(key)
+    if found is None:
+        today = history.day_of(now)
+        first = today - timedelta(days=days) if days is not None else date.min
+        rows = [
+            (session_key(s), history.day_of(s.performed_at), s.symptoms) for s in history.sessions
+        ]
+        rows += [(check_in_key(c), c.date, c.symptoms) for c in history.check_ins]
+        found = history._memo[key] = sorted(
+            (r for r in rows if first < r[1] <= today), key=lambda r: (r[1], r[0])
+        )
+    return found  # type: ignore[return-value]
 
 
 def _most_painful(session: SessionLog) -> EntryLog | None:

@@ -3,14 +3,17 @@ queries for any number of clients), the current thresholds, and the flags a pers
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from coaching.accounts.selectors import client_scope, name_columns, pop_name
@@ -30,6 +33,8 @@ from triage.rules import (
 )
 
 THRESHOLDS_CACHE_KEY = "triage:thresholds"
+# the logs' symptom lists as their JSON text: few distinct values, each parsed once
+_AS_TEXT = Cast("symptoms", TextField())
 HOLDING = (Flag.Status.OPEN, Flag.Status.RESOLVED)
 DISMISSED = Flag.Status.DISMISSED
 
@@ -67,7 +72,10 @@ def client_histories(
     sessions = list(
         Session.objects.filter(client_id__in=ids, performed_at__gt=start)
         .order_by("performed_at", "id")
-        .values_list("id", "client_id", "performed_at", "pain_before", "pain_after", "symptoms")
+        .annotate(symptoms_text=_AS_TEXT)
+        .values_list(
+            "id", "client_id", "performed_at", "pain_before", "pain_after", "symptoms_text"
+        )
     )
     entries = list(
         Entry.objects.filter(window)
@@ -82,20 +90,36 @@ def client_histories(
             "pain_quality",
         )
     )
+    # a history holds hundreds of thousands of sets but few distinct ones: each distinct set
+    # (and symptom list) is built once and shared (they are frozen)
     sets_by_entry: dict[int, list[SetLog]] = defaultdict(list)
-    for row in (
+    distinct_sets: dict[tuple[int, Decimal | None, int | None], SetLog] = {}
+    for entry_id, reps, load_kg, rpe in (
         Set.objects.filter(
             entry__session__client_id__in=ids, entry__session__performed_at__gt=start
         )
         .order_by("entry_id", "number")
         .values_list("entry_id", "reps", "load_kg", "rpe")
     ):
-        sets_by_entry[row[0]].append(SetLog(reps=row[1], load_kg=row[2], rpe=row[3]))
+        key = (reps, load_kg, rpe)
+        one = distinct_sets.get(key)
+        if one is None:
+            one = distinct_sets[key] = SetLog(reps=reps, load_kg=load_kg, rpe=rpe)
+        sets_by_entry[entry_id].append(one)
     check_ins = list(
         CheckIn.objects.filter(client_id__in=ids, date__gt=start_day)
         .order_by("date", "id")
-        .values_list("id", "client_id", "date", "pain", "stiffness", "symptoms")
+        .annotate(symptoms_text=_AS_TEXT)
+        .values_list("id", "client_id", "date", "pain", "stiffness", "symptoms_text")
     )
+    symptom_sets: dict[str, frozenset[str]] = {}
+
+    def symptoms_of(text: str) -> frozenset[str]:
+        codes = symptom_sets.get(text)
+        if codes is None:
+            codes = symptom_sets[text] = frozenset(json.loads(text))
+        return codes
+
     answered = {e[2] for e in entries}
     prescriptions = list(
         Prescription.objects.filter(
@@ -193,7 +217,7 @@ def client_histories(
                 performed_at=performed_at,
                 pain_before=before,
                 pain_after=after,
-                symptoms=frozenset(symptoms),
+                symptoms=symptoms_of(symptoms),
                 entries=tuple(entries_by_session[pk]),
             )
         )
@@ -201,7 +225,7 @@ def client_histories(
     for pk, client_id, day, pain, stiffness, symptoms in check_ins:
         check_ins_by_client[client_id].append(
             CheckInLog(
-                id=pk, date=day, pain=pain, stiffness=stiffness, symptoms=frozenset(symptoms)
+                id=pk, date=day, pain=pain, stiffness=stiffness, symptoms=symptoms_of(symptoms)
             )
         )
     prescriptions_by_client: dict[int, dict[int, PrescriptionInfo]] = defaultdict(dict)

@@ -28,6 +28,7 @@ from django.utils import timezone
 from coaching.accounts.selectors import client_scope
 from coaching.models import CheckIn, Client, Prescription, Program, ReviewState, Session, User
 from coaching.programs.services import prescription_replace
+from coaching.shared.bulk import bulk_insert
 from coaching.shared.selectors import Actor
 from exercises.models import Exercise
 from triage import reconcile
@@ -116,16 +117,16 @@ def review_clients(
     findings = {pk: evaluate(histories[pk], th, now) for pk in ids}
     done = _reconcile(findings, histories, th, now)
     urgent = [
-        flag.pk
-        for flag in done.opened
-        if flag.urgency in (Flag.Urgency.EMERGENCY, Flag.Urgency.URGENT)
+        pk
+        for pk, urgency in done.opened
+        if urgency in (Flag.Urgency.EMERGENCY, Flag.Urgency.URGENT)
     ]
     if urgent:
         transaction.on_commit(partial(_enqueue_notifications, urgent), robust=True)
     return ReviewResult(
         clients=len(ids),
         claimed=sessions + check_ins,
-        opened=[flag.pk for flag in done.opened],
+        opened=[pk for pk, _ in done.opened],
         refreshed=done.refreshed,
         withdrawn=done.withdrawn,
         stopped=done.stopped,
@@ -134,7 +135,7 @@ def review_clients(
 
 @dataclass(frozen=True)
 class _Written:
-    opened: list[Flag]
+    opened: list[tuple[int, str]]  # (id, urgency) of the new flags
     refreshed: int
     withdrawn: list[int]
     stopped: int
@@ -154,6 +155,12 @@ def _why_withdrawn(
     return withdrawal_reason(history, th, now, flag.rule, flag.exercise_key or None, findings)
 
 
+_OPEN_FLAG_COLUMNS = (
+    "id", "client_id", "rule", "exercise_key", "kind", "log_keys", "evidence",
+    "not_firing_since", "times_fired",
+)  # fmt: skip
+
+
 def _reconcile(
     findings: dict[int, list[Finding]],
     histories: dict[int, History],
@@ -162,32 +169,39 @@ def _reconcile(
 ) -> _Written:
     """Make each client's open flags what ``findings`` say (``triage.reconcile.plan``), in a
     constant number of queries whatever the number of clients and flags: one read, at most
-    two bulk updates, one update, and two bulk inserts."""
+    two bulk updates, one update, and two bulk inserts (``bulk_insert``: COPY on PostgreSQL).
+    The open flags are read as plain rows; instances are made only of those that change."""
     open_flags: dict[int, list[OpenFlag]] = defaultdict(list)
-    rows: dict[int, Flag] = {}
-    for flag in Flag.objects.filter(status=Flag.Status.OPEN, client_id__in=list(findings)).only(
-        "id", "client_id", "rule", "exercise_key", "kind", "status", "log_keys", "evidence",
-        "not_firing_since", "times_fired",
-    ):  # fmt: skip
-        rows[flag.pk] = flag
-        open_flags[flag.client_id].append(
+    times_fired: dict[int, int] = {}
+    for row in (
+        Flag.objects.filter(status=Flag.Status.OPEN, client_id__in=list(findings))
+        .order_by()
+        .values_list(*_OPEN_FLAG_COLUMNS)
+    ):
+        pk, client_id, rule, exercise_key, kind, log_keys, evidence, not_firing, fired = row
+        times_fired[pk] = fired
+        open_flags[client_id].append(
             OpenFlag(
-                id=flag.pk,
-                rule=flag.rule,
-                exercise_key=flag.exercise_key,
-                kind=flag.kind,
-                log_keys=frozenset(flag.log_keys),
-                evidence=flag.evidence,
-                not_firing_since=flag.not_firing_since,
+                id=pk,
+                rule=rule,
+                exercise_key=exercise_key,
+                kind=kind,
+                log_keys=frozenset(log_keys),
+                evidence=evidence,
+                not_firing_since=not_firing,
             )
         )
 
     thresholds = th.as_dict()
-    new: list[Flag] = []
+    new: list[dict[str, Any]] = []
     refreshed: list[Flag] = []
     withdrawn: list[Flag] = []
     stopped: list[int] = []
-    events: list[FlagEvent] = []
+    events: list[dict[str, Any]] = []
+
+    def event(flag_id: int, action: str, note: str = "") -> None:
+        events.append({"flag_id": flag_id, "at": now, "action": action, "note": note})
+
     for client_id, client_findings in findings.items():
         history = histories[client_id]
         todo = reconcile.plan(
@@ -197,56 +211,62 @@ def _reconcile(
             explain=partial(_why_withdrawn, history, th, now, client_findings),
         )
         for state, f in todo.refreshed:
-            flag = rows[state.id]
-            flag.evidence, flag.reason = f.evidence, f.reason
-            flag.log_keys = sorted(f.log_keys | state.log_keys)
-            for name, value in _suggestion_fields(f).items():
-                setattr(flag, name, value)
-            flag.thresholds = thresholds
-            flag.times_fired += 1
-            flag.last_fired_at = flag.updated_at = now
-            flag.not_firing_since = None
-            refreshed.append(flag)
-            note = "firing again" if state.not_firing_since is not None else ""
-            events.append(
-                FlagEvent(flag_id=flag.pk, at=now, action=FlagEvent.Action.REFRESHED, note=note)
-            )
-        for state, why in todo.withdrawn:
-            flag = rows[state.id]
-            flag.status, flag.withdraw_reason = Flag.Status.WITHDRAWN, why
-            flag.decided_at = flag.updated_at = now
-            withdrawn.append(flag)
-            events.append(
-                FlagEvent(flag_id=flag.pk, at=now, action=FlagEvent.Action.WITHDRAWN, note=why)
-            )
-        for state in todo.stopped:
-            stopped.append(state.id)
-            events.append(
-                FlagEvent(
-                    flag_id=state.id,
-                    at=now,
-                    action=FlagEvent.Action.STOPPED,
-                    note="Its rule no longer fires on the client's current history; it stays "
-                    "open for a person to resolve or dismiss.",
-                )
-            )
-        new += [
-            Flag(
-                client_id=client_id,
-                rule=f.rule,
-                kind=f.kind,
-                urgency=f.urgency,
-                urgency_rank=Flag.URGENCY_RANK[f.urgency],
-                exercise_id=f.exercise_id,
-                exercise_key=f.exercise_id or 0,
-                prescription_id=f.prescription_id,
-                reason=f.reason,
+            flag = Flag(
+                pk=state.id,
                 evidence=f.evidence,
-                log_keys=sorted(f.log_keys),
+                reason=f.reason,
+                log_keys=sorted(f.log_keys | state.log_keys),
                 thresholds=thresholds,
+                times_fired=times_fired[state.id] + 1,
                 last_fired_at=now,
+                updated_at=now,
+                not_firing_since=None,
                 **_suggestion_fields(f),
             )
+            refreshed.append(flag)
+            event(
+                flag.pk,
+                FlagEvent.Action.REFRESHED,
+                "firing again" if state.not_firing_since else "",
+            )
+        for state, why in todo.withdrawn:
+            withdrawn.append(
+                Flag(
+                    pk=state.id,
+                    status=Flag.Status.WITHDRAWN,
+                    withdraw_reason=why,
+                    decided_at=now,
+                    updated_at=now,
+                )
+            )
+            event(state.id, FlagEvent.Action.WITHDRAWN, why)
+        for state in todo.stopped:
+            stopped.append(state.id)
+            event(
+                state.id,
+                FlagEvent.Action.STOPPED,
+                "Its rule no longer fires on the client's current history; it stays open for a "
+                "person to resolve or dismiss.",
+            )
+        new += [
+            {
+                "client_id": client_id,
+                "rule": f.rule,
+                "kind": f.kind,
+                "urgency": f.urgency,
+                "urgency_rank": Flag.URGENCY_RANK[f.urgency],
+                "exercise_id": f.exercise_id,
+                "exercise_key": f.exercise_id or 0,
+                "prescription_id": f.prescription_id,
+                "reason": f.reason,
+                "evidence": f.evidence,
+                "log_keys": sorted(f.log_keys),
+                "thresholds": thresholds,
+                "last_fired_at": now,
+                "created_at": now,
+                "updated_at": now,
+                **_suggestion_fields(f),
+            }
             for f in todo.opened
         ]
     if refreshed:
@@ -257,10 +277,16 @@ def _reconcile(
         )
     if stopped:
         Flag.objects.filter(pk__in=stopped).update(not_firing_since=now, updated_at=now)
-    created = Flag.objects.bulk_create(new)
-    events += [FlagEvent(flag=flag, at=now, action=FlagEvent.Action.OPENED) for flag in created]
-    FlagEvent.objects.bulk_create(events)
-    return _Written(created, len(refreshed), [flag.pk for flag in withdrawn], len(stopped))
+    created = bulk_insert(Flag, new)
+    for pk in created:
+        event(pk, FlagEvent.Action.OPENED)
+    bulk_insert(FlagEvent, events)
+    return _Written(
+        [(pk, row["urgency"]) for pk, row in zip(created, new, strict=True)],
+        len(refreshed),
+        [flag.pk for flag in withdrawn],
+        len(stopped),
+    )
 
 
 REFRESHED_FIELDS = [
