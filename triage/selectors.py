@@ -12,7 +12,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet, TextField
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -50,6 +52,16 @@ def thresholds_current() -> Thresholds:
     return Thresholds.from_dict(values)
 
 
+def among(ids: list[int]) -> Any:
+    """``ids`` for an ``__in`` lookup. On PostgreSQL one array parameter, unnested: the planner
+    then looks each id up in the index (a few thousand probes) where a list of thousands, or a
+    join on the clients, made it hash the whole table for every batch of the nightly review
+    (its cost grew with the number of clients squared)."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", [ids])
+    return ids
+
+
 def client_histories(
     client_ids: Sequence[int], *, now: datetime, thresholds: Thresholds
 ) -> dict[int, History]:
@@ -68,7 +80,6 @@ def client_histories(
             "id", "client_id", "sessions_per_week", "starts_on"
         )
     }
-    window = Q(session__client_id__in=ids, session__performed_at__gt=start)
     sessions = list(
         Session.objects.filter(client_id__in=ids, performed_at__gt=start)
         .order_by("performed_at", "id")
@@ -77,8 +88,9 @@ def client_histories(
             "id", "client_id", "performed_at", "pain_before", "pain_after", "symptoms_text"
         )
     )
+    session_ids = [row[0] for row in sessions]
     entries = list(
-        Entry.objects.filter(window)
+        Entry.objects.filter(session_id__in=among(session_ids))
         .order_by("session_id", "order", "id")
         .values_list(
             "id",
@@ -95,9 +107,7 @@ def client_histories(
     sets_by_entry: dict[int, list[SetLog]] = defaultdict(list)
     distinct_sets: dict[tuple[int, Decimal | None, int | None], SetLog] = {}
     for entry_id, reps, load_kg, rpe in (
-        Set.objects.filter(
-            entry__session__client_id__in=ids, entry__session__performed_at__gt=start
-        )
+        Set.objects.filter(entry__session_id__in=among(session_ids))
         .order_by("entry_id", "number")
         .values_list("entry_id", "reps", "load_kg", "rpe")
     ):
@@ -169,7 +179,7 @@ def client_histories(
         | (Q(kind=Flag.Kind.REGRESSION, created_at__gt=hold_start) & ~Q(status=DISMISSED))
         | (~Q(status=Flag.Status.OPEN) & Q(updated_at__gt=start)),
         client_id__in=ids,
-    ).values_list(
+    ).order_by().values_list(
         "client_id", "kind", "status", "cleared_at", "rule", "exercise_key", "created_at",
         "log_keys",
     ):  # fmt: skip
