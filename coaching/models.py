@@ -1,6 +1,6 @@
 """The coaching app's models: people, programs, and what clients log."""
 
-from coaching.accounts.models import Client, Practice, Trainer, User
+from coaching.accounts.models import Client, Invitation, Practice, Trainer, User
 from coaching.journal.models import CheckIn, Entry, ReviewState, Session, Set
 from coaching.programs.models import (
     Prescription,
@@ -14,6 +14,7 @@ __all__ = [
     "CheckIn",
     "Client",
     "Entry",
+    "Invitation",
     "Practice",
     "Prescription",
     "PrescriptionFields",

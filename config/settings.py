@@ -243,6 +243,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "FlagStatusEnum": "triage.models.FlagStatus",
         "ProgramStatusEnum": "coaching.programs.models.ProgramStatus",
+        "InvitationStatusEnum": "coaching.accounts.models.Invitation.Status",
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",
@@ -348,6 +349,8 @@ TRIAGE_NIGHTLY_BATCH = env.int("TRIAGE_NIGHTLY_BATCH", default=200)
 TRIAGE_REVIEW_BATCH = env.int("TRIAGE_REVIEW_BATCH", default=20)
 # where links in emails point (the admin's flag pages)
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# how long an invitation link works (coaching.accounts.services.invitation_send)
+INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
 
 # --- Catalogue ------------------------------------------------------------------------------
 CATALOGUE_FILE = BASE_DIR / "exercises" / "catalogue" / "catalogue.yaml"

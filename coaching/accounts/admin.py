@@ -18,9 +18,15 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from coaching import hooks
-from coaching.accounts.forms import ClientAddForm, ClientChangeForm
+from coaching.accounts.forms import ClientAddForm, ClientChangeForm, TrainerAddForm
+from coaching.accounts.invitation_admin import InvitingAdmin, sent_message, with_invitation_state
 from coaching.accounts.selectors import client_get, client_list, profile_of, trainers_for
-from coaching.accounts.services import client_create, client_update
+from coaching.accounts.services import (
+    client_create,
+    client_update,
+    invitation_send,
+    trainer_add,
+)
 from coaching.models import (
     Client,
     Practice,
@@ -66,7 +72,7 @@ class ActiveProgramFilter(admin.SimpleListFilter):
 
 
 @admin.register(Client)
-class ClientAdmin(ServiceAdmin):
+class ClientAdmin(InvitingAdmin, ServiceAdmin):
     form = ClientChangeForm
     add_form = ClientAddForm
     list_display = [
@@ -75,6 +81,7 @@ class ClientAdmin(ServiceAdmin):
         "trainer_name",
         "active_program_link",
         "last_session",
+        "sign_in",
     ]
     list_display_links = ["name"]
     list_filter = [TrainerFilter, ActiveProgramFilter]
@@ -85,7 +92,7 @@ class ClientAdmin(ServiceAdmin):
     list_per_page = 50
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Client]:
-        qs = client_list(request.user)
+        qs = with_invitation_state(client_list(request.user))
         for column in hooks.client_columns():  # what other apps add (triage: open flags)
             qs = column.annotate(qs)
         return ordered(self, request, qs)
@@ -159,14 +166,19 @@ class ClientAdmin(ServiceAdmin):
                 trainer=data.get("trainer"),
                 **person,
             )
-        return client_create(
+        client = client_create(
             actor=request.user,
             username=data["username"],
-            password=data["password"],
+            password=data["password"] or None,
             trainer=data.get("trainer"),
             notes=data["notes"],
             **person,
         )
+        if not data["password"]:  # they choose their own
+            sent = invitation_send(actor=request.user, user=client.user)
+            level = messages.SUCCESS if sent.emailed else messages.WARNING
+            self.message_user(request, sent_message(client.user, sent), level)
+        return client
 
     # columns and read-only fields
 
@@ -371,18 +383,59 @@ class ClientAdmin(ServiceAdmin):
 
 
 @admin.register(Trainer)
-class TrainerAdmin(ReadOnlyAdmin):
-    """The practice's trainers, for its admin (``coaching.view_trainer``)."""
+class TrainerAdmin(InvitingAdmin, ServiceAdmin):
+    """The practice's trainers, for its admin (``coaching.view_trainer``), who adds trainers
+    (invited by email to choose their password). A trainer's details are read-only here."""
 
-    list_display = ["name", "username", "email", "practice_admin", "client_count"]
+    add_form = TrainerAddForm
+    list_display = ["name", "username", "email", "practice_admin", "client_count", "sign_in"]
     search_fields = ["user__first_name", "user__last_name", "user__username"]
     ordering = ["user__first_name", "user__last_name", "user__username"]
     fields = ("name", "username", "email", "practice_name", "practice_admin", "client_count")
-    readonly_fields = fields
+    change_form_template = "admin/coaching/trainer/change_form.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Trainer]:
         qs = trainers_for(request.user).annotate(_clients=Count("clients"))
-        return ordered(self, request, qs)
+        return ordered(self, request, with_invitation_state(qs))
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return manages_trainers(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Trainer | None = None) -> bool:
+        return False
+
+    def get_fieldsets(self, request: HttpRequest, obj: Trainer | None = None) -> list:
+        if obj is None:
+            practice = ["practice"] if is_superuser(request) else []
+            return [
+                (None, {"fields": ["username", ("first_name", "last_name"), "email"]}),
+                ("Practice", {"fields": [*practice, "is_practice_admin"]}),
+            ]
+        return [(None, {"fields": list(self.fields)})]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Trainer | None = None) -> list[str]:
+        return [] if obj is None else list(self.fields)
+
+    def save_with_service(
+        self, request: HttpRequest, form: ModelForm, formsets: list[BaseFormSet], change: bool
+    ) -> Trainer:
+        data = form.cleaned_data
+        trainer = trainer_add(
+            actor=request.user,
+            username=data["username"],
+            email=data["email"],
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            is_practice_admin=data["is_practice_admin"],
+            practice=data.get("practice"),
+        )
+        sent = invitation_send(actor=request.user, user=trainer.user)
+        self.message_user(
+            request,
+            sent_message(trainer.user, sent),
+            messages.SUCCESS if sent.emailed else messages.WARNING,
+        )
+        return trainer
 
     def get_list_display(self, request: HttpRequest) -> ListDisplay:
         if is_superuser(request):

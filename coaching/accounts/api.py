@@ -19,6 +19,7 @@ from drf_standardized_errors.openapi_validation_errors import extend_validation_
 from knox.models import AuthToken
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -40,12 +41,20 @@ from coaching.accounts.serializers import (
     ClientCreateInputSerializer,
     ClientSerializer,
     ClientUpdateInputSerializer,
+    InvitationSentSerializer,
+    InvitationSerializer,
+    invitation_data,
 )
-from coaching.accounts.services import client_create, client_update
+from coaching.accounts.services import (
+    client_create,
+    client_update,
+    invitation_revoke,
+    invitation_send,
+)
 from coaching.journal.filters import SessionFilter
 from coaching.journal.selectors import session_rows, sessions_for, with_entries
 from coaching.journal.serializers import SessionSerializer
-from coaching.models import User
+from coaching.models import Invitation, User
 from coaching.privacy.api import EraseInputSerializer
 from coaching.privacy.downloads import export_download
 from coaching.privacy.services import client_erase, client_export
@@ -184,6 +193,8 @@ class TrainerViewSet(viewsets.GenericViewSet):
 @extend_validation_errors(["invalid"], "username", actions=["create"])
 @extend_validation_errors(["invalid"], "password", actions=["create"])
 @extend_validation_errors(["invalid"], "trainer", actions=["create", "partial_update"])
+@extend_validation_errors(["invalid"], "email", actions=["invite"])
+@extend_validation_errors(["invalid"], "non_field_errors", actions=["invite"])
 class ClientViewSet(TrainerViewSet):
     """A trainer's clients; a practice admin's: the practice's. Lists and creates are 403 for
     anyone who is not a trainer; a client that is not the user's is a 404."""
@@ -208,12 +219,16 @@ class ClientViewSet(TrainerViewSet):
     @extend_schema(
         summary="Add a client",
         description="The client belongs to the creating trainer; a practice admin may name "
-        "another trainer of the practice with `trainer`.",
+        "another trainer of the practice with `trainer`. Without `password` the client is "
+        "emailed an invitation to choose their own (see `/clients/{id}/invite/`).",
         request=ClientCreateInputSerializer,
         responses={201: ClientSerializer},
     )
     def create(self, request: Request) -> Response:
-        client = client_create(actor=request.user, **self.input(ClientCreateInputSerializer))
+        data = self.input(ClientCreateInputSerializer)
+        client = client_create(actor=request.user, **data)
+        if data.get("password") is None:  # they choose their own
+            invitation_send(actor=request.user, user=client.user)
         return Response(
             ClientSerializer(client_detail(request.user, client.pk)).data,
             status=status.HTTP_201_CREATED,
@@ -257,6 +272,54 @@ class ClientViewSet(TrainerViewSet):
         client = client_get(request.user, pk)
         mode = self.input(EraseInputSerializer)["mode"]
         return Response(client_erase(actor=request.user, client=client, mode=mode))
+
+    @extend_schema(
+        summary="The client's latest invitation",
+        description="404 when the client was never invited.",
+        parameters=[ID],
+        responses={200: InvitationSerializer},
+        methods=["GET"],
+    )
+    @extend_schema(
+        summary="Invite the client to choose their password (or invite again)",
+        description="Emails a single-use link that expires after `INVITATION_DAYS` days "
+        "(default 7); a pending invitation is revoked first, so only the newest link works. "
+        "400 when the client has no email address, already chose a password, or is "
+        "deactivated.",
+        parameters=[ID],
+        request=None,
+        responses={201: InvitationSentSerializer},
+        methods=["POST"],
+    )
+    @extend_schema(
+        summary="Withdraw the client's pending invitation",
+        description="Its link stops working. 404 when none is pending.",
+        parameters=[ID],
+        request=None,
+        responses={204: None},
+        methods=["DELETE"],
+    )
+    @action(
+        detail=True,
+        methods=["get", "post", "delete"],
+        filter_backends=[],
+        pagination_class=None,
+        serializer_class=InvitationSerializer,
+    )
+    def invite(self, request: Request, pk: str) -> Response:
+        client = client_get(request.user, pk)
+        if request.method == "POST":
+            sent = invitation_send(actor=request.user, user=client.user)
+            body = {**invitation_data(sent.invitation), "url": sent.url, "emailed": sent.emailed}
+            return Response(InvitationSentSerializer(body).data, status=status.HTTP_201_CREATED)
+        if request.method == "DELETE":
+            if not invitation_revoke(actor=request.user, user=client.user):
+                raise NotFound("This client has no pending invitation.")
+            return Response(status=status.HTTP_204_NO_CONTENT)
+        latest = Invitation.objects.filter(user_id=client.user_id).first()
+        if latest is None:
+            raise NotFound("This client was never invited.")
+        return Response(InvitationSerializer(invitation_data(latest)).data)
 
     @extend_schema(summary="One client", parameters=[ID], responses={200: ClientSerializer})
     def retrieve(self, request: Request, pk: str) -> Response:

@@ -15,7 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from coaching.accounts.selectors import clients_for, trainers_for
-from coaching.models import Client, Trainer
+from coaching.models import Client, Invitation, Trainer
 from coaching.shared.selectors import Actor
 from config.api.fields import DateTimeField
 from config.api.rows import FromRows, writer
@@ -61,6 +61,9 @@ class ClientCreateInputSerializer(serializers.Serializer):
     first_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True, default="")
     password = serializers.CharField(
+        required=False,
+        help_text="Leave it out (as the apps should): the client is emailed an invitation to "
+        "choose their own password (`/clients/{id}/invite/`).",
         min_length=_PASSWORD_MIN.min_length if _PASSWORD_MIN else None,
         max_length=128,
         write_only=True,
@@ -79,6 +82,38 @@ class ClientCreateInputSerializer(serializers.Serializer):
         "by default the client is the creating trainer's.",
     )
     notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class InvitationSerializer(serializers.Serializer):
+    """A client's latest invitation to choose their password."""
+
+    status = serializers.ChoiceField(choices=Invitation.Status.choices)
+    sent_to = serializers.EmailField()
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    accepted_at = serializers.DateTimeField(allow_null=True)
+    revoked_at = serializers.DateTimeField(allow_null=True)
+
+
+class InvitationSentSerializer(InvitationSerializer):
+    url = serializers.URLField(
+        help_text="The link, shown only in this answer (the platform keeps only its digest): "
+        "for a client who did not get the email, send it another way."
+    )
+    emailed = serializers.BooleanField(
+        help_text="false when the mail server refused the email: the link still works."
+    )
+
+
+def invitation_data(invitation: Invitation) -> dict[str, Any]:
+    return {
+        "status": invitation.status_at(),
+        "sent_to": invitation.sent_to,
+        "created_at": invitation.created_at,
+        "expires_at": invitation.expires_at,
+        "accepted_at": invitation.accepted_at,
+        "revoked_at": invitation.revoked_at,
+    }
 
 
 class ClientUpdateInputSerializer(serializers.Serializer):

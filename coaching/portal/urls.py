@@ -1,10 +1,10 @@
-"""The client portal's own pages: sign-in, sign-out, password reset, Today (home), logging a
-session, the morning check-in, the safety answer and the history."""
+"""The client portal's own pages: sign-in, sign-out, password reset, an invitation's link,
+Today (home), logging a session, the morning check-in, the safety answer and the history."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from coaching.portal import views
+from coaching.portal import invitations, views
 
 app_name = "portal"
 
@@ -24,6 +24,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("invitation/<str:token>/", invitations.invitation_view, name="invitation"),
     path(
         "password-reset/",
         auth_views.PasswordResetView.as_view(

@@ -15,6 +15,7 @@ from coaching.accounts.selectors import clients_for, profile_of
 from coaching.models import (
     CheckIn,
     Client,
+    Invitation,
     Session,
 )
 from coaching.programs.models import DOSE_FIELDS
@@ -130,6 +131,11 @@ def client_export(*, actor: Actor, client: Client) -> dict[str, Any]:
         "devices": list(
             AuthToken.objects.filter(user=user).values("created", "expiry").order_by("created")
         ),
+        "invitations": list(
+            Invitation.objects.filter(user=user)
+            .order_by("created_at", "pk")
+            .values("sent_to", "created_at", "expires_at", "accepted_at", "revoked_at")
+        ),
     }
 
 
@@ -154,6 +160,7 @@ def client_erase(*, actor: Actor, client: Client, mode: str) -> dict[str, int]:
     user = client.user
     removed: dict[str, int] = {
         "devices": AuthToken.objects.filter(user=user).delete()[0],
+        "invitations": Invitation.objects.filter(user=user).delete()[0],
         "login_records": AccessAttempt.objects.filter(username=user.username).delete()[0]
         + AccessLog.objects.filter(username=user.username).delete()[0],
     }

@@ -125,6 +125,10 @@ ROUTES: dict[str, tuple[str, Path, Body]] = {
     "client A anonymise": (
         "post", lambda w: f"{CLIENTS}{w.client_a.pk}/erase/", lambda w, a: {"mode": "anonymise"}
     ),
+    # client A chose a password: nobody may invite them (400), nothing to show or withdraw
+    "client A invite": ("post", lambda w: f"{CLIENTS}{w.client_a.pk}/invite/", lambda w, a: {}),
+    "client A invitation": ("get", lambda w: f"{CLIENTS}{w.client_a.pk}/invite/", None),
+    "client A invitation withdraw": ("delete", lambda w: f"{CLIENTS}{w.client_a.pk}/invite/", None),
     "flags list": ("get", lambda w: FLAGS, None),
     "flag A retrieve": ("get", lambda w: f"{FLAGS}{w.flag_a.pk}/", None),
     "flag C retrieve": ("get", lambda w: f"{FLAGS}{w.flag_c.pk}/", None),
@@ -189,6 +193,9 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "client C sessions":                     (401, 404, 404, 404, 404, 200, 404, 404, 404, 200),
     "client A export":                       (401, 404, 404, 200, 404, 404, 200, 404, 404, 200),
     "client A anonymise":                    (401, 404, 404, 403, 404, 404, 200, 404, 404, 200),
+    "client A invite":                       (401, 404, 404, 400, 404, 404, 400, 404, 404, 400),
+    "client A invitation":                   (401, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    "client A invitation withdraw":          (401, 404, 404, 404, 404, 404, 404, 404, 404, 404),
     "flags list":                            (401, 403, 403, 200, 200, 200, 200, 403, 403, 200),
     "flag A retrieve":                       (401, 404, 404, 200, 404, 404, 200, 404, 404, 200),
     "flag C retrieve":                       (401, 404, 404, 404, 404, 200, 404, 404, 404, 200),

@@ -119,7 +119,6 @@ BAD_CLIENTS = [
     ("username with spaces", lambda w: new_client(username="new client"), "username"),
     ("no username", lambda w: {k: v for k, v in new_client().items() if k != "username"}, "username"),
     ("bad email", lambda w: new_client(email="not-an-email"), "email"),
-    ("no password", lambda w: {k: v for k, v in new_client().items() if k != "password"}, "password"),
 ]  # fmt: skip
 
 

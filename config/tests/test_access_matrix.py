@@ -37,7 +37,7 @@ LOGIN = 302  # not staff (or not signed in): to the admin's sign-in page
 T = (LOGIN, LOGIN, LOGIN)  # anonymous and the two clients, on every admin page
 
 # model: (changelist, add page) per actor. Trainers: their sections; practice admin: also the
-# trainers; editors: the catalogue; superuser: everything (adding a practice, a flag, a
+# trainers (and adds them: invited by email); editors: the catalogue; superuser: everything (adding a practice, a flag, a
 # session, a check-in or a token is never done in the admin: 403 for everyone).
 ADMIN: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {
     #                                anon cl_a cl_b  tr_a tr_b tr_c adm  edit root
@@ -46,7 +46,7 @@ ADMIN: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {
     "coaching.programtemplate": (T + (200, 200, 200, 200, 403, 200), T + (200, 200, 200, 200, 403, 200)),
     "coaching.session":         (T + (200, 200, 200, 200, 403, 200), T + (403, 403, 403, 403, 403, 403)),
     "coaching.checkin":         (T + (200, 200, 200, 200, 403, 200), T + (403, 403, 403, 403, 403, 403)),
-    "coaching.trainer":         (T + (403, 403, 403, 200, 403, 200), T + (403, 403, 403, 403, 403, 403)),
+    "coaching.trainer":         (T + (403, 403, 403, 200, 403, 200), T + (403, 403, 403, 200, 403, 200)),
     "coaching.practice":        (T + (403, 403, 403, 403, 403, 200), T + (403, 403, 403, 403, 403, 403)),
     "coaching.user":            (T + (403, 403, 403, 403, 403, 200), T + (403, 403, 403, 403, 403, 200)),
     "triage.flag":              (T + (200, 200, 200, 200, 403, 200), T + (403, 403, 403, 403, 403, 403)),
@@ -84,6 +84,7 @@ PORTAL_ELSEWHERE = {
     "portal:check_in_safety": "coaching/tests/test_portal.py",
     "portal:password_reset_confirm": "exercises/tests/test_portal.py (the emailed link)",
     "portal:logout": "a POST; coaching/tests/test_portal.py",
+    "portal:invitation": "coaching/accounts/tests/test_invitations.py (the emailed link)",
 }
 
 

@@ -55,14 +55,16 @@ MAX_EXAMPLES = 20  # fuzzed cases per operation and role; the coverage phase add
 # username is free, the password strong enough, the credentials right; cross-field rules
 # (reps_min ≤ reps_max, prescriptions or a template); time (a session at most a day ahead, a
 # check-in not in the future); and state (a flag already applied, a referral holding every
-# progression). For these operations ``positive_data_acceptance`` also accepts a 400; its body
-# is still checked against the documented error envelope, field by field. Every other
-# operation must accept every schema-valid request.
+# progression, a client who chose a password already). For these operations
+# ``positive_data_acceptance`` also accepts a 400; its body is still checked against the
+# documented error envelope, field by field. Every other operation must accept every
+# schema-valid request.
 STATE_DEPENDENT = [
     "auth_token_create",  # wrong credentials
     "clients_list",  # ?trainer= another practice's or unknown trainer
     "clients_create",
     "clients_partial_update",  # reassigning: practice admins only, same practice
+    "clients_invite_create",  # the client has an email address and no password of their own
     "programs_list",  # ?client=
     "programs_create",
     "templates_create",
