@@ -244,6 +244,7 @@ SPECTACULAR_SETTINGS = {
         "FlagStatusEnum": "triage.models.FlagStatus",
         "ProgramStatusEnum": "coaching.programs.models.ProgramStatus",
         "InvitationStatusEnum": "coaching.accounts.models.Invitation.Status",
+        "WeekdayEnum": "coaching.programs.schedule.CHOICES",
         "ValidationErrorEnum": "drf_standardized_errors.openapi_serializers.ValidationErrorEnum.choices",
         "ClientErrorEnum": "drf_standardized_errors.openapi_serializers.ClientErrorEnum.choices",
         "ServerErrorEnum": "drf_standardized_errors.openapi_serializers.ServerErrorEnum.choices",

@@ -29,6 +29,7 @@ from coaching.journal.vocabulary import (
     PainQuality,
     Symptom,
 )
+from coaching.programs import schedule
 
 # --- vocabulary -------------------------------------------------------------------------------
 
@@ -156,6 +157,7 @@ class History:
     prescriptions: dict[int, PrescriptionInfo] = field(default_factory=dict)
     exercises: dict[int, ExerciseInfo] = field(default_factory=dict)
     sessions_per_week: int | None = None  # of the active program; None: no active program
+    planned_weekdays: tuple[int, ...] = ()  # its planned days (Monday 0); (): any days
     program_started_on: date | None = None
     referral_hold: bool = False  # a referral not yet cleared holds every progression
     recent_regressions: tuple[tuple[int, datetime], ...] = ()  # (exercise id, flagged at)
@@ -927,14 +929,20 @@ def rg_effort(history: History, th: Thresholds, now: datetime) -> list[Finding]:
 
 
 def planned_sessions(history: History, th: Thresholds, now: datetime) -> int:
-    """Sessions planned in the adherence window: sessions per week × the window's weeks, or
-    prorated when the program started within the window."""
+    """Sessions planned in the adherence window (today and the days before it): the planned
+    weekdays that fall in it when the program has them, else sessions per week × the window's
+    weeks (rounded down); either way counted from the program's start when it started within
+    the window."""
     if not history.sessions_per_week:
         return 0
     days = th.adherence_window_days
+    today = history.day_of(now)
     if history.program_started_on is not None:
-        running = (history.day_of(now) - history.program_started_on).days + 1
+        running = (today - history.program_started_on).days + 1
         days = max(0, min(days, running))
+    if history.planned_weekdays:
+        first = today - timedelta(days=days - 1)
+        return schedule.planned_between(history.planned_weekdays, first, today)
     return math.floor(history.sessions_per_week * days / 7)
 
 

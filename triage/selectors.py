@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from coaching.accounts.selectors import client_scope, name_columns, pop_name
 from coaching.models import CheckIn, Client, Entry, Prescription, Program, Session, Set
+from coaching.programs import schedule
 from coaching.shared.selectors import Actor, one_or_404
 from exercises.models import Exercise, Muscle, ProgressionEdge
 from triage.models import Flag, RuleSettings
@@ -77,7 +78,7 @@ def client_histories(
     programs = {
         row["client_id"]: row
         for row in Program.objects.filter(client_id__in=ids, status=Program.Status.ACTIVE).values(
-            "id", "client_id", "sessions_per_week", "starts_on"
+            "id", "client_id", "sessions_per_week", "weekdays", "starts_on"
         )
     }
     sessions = list(
@@ -262,6 +263,7 @@ def client_histories(
             prescriptions=prescriptions_by_client[client_id],
             exercises=exercises,
             sessions_per_week=program["sessions_per_week"] if program else None,
+            planned_weekdays=schedule.days(program["weekdays"]) if program else (),
             program_started_on=program["starts_on"] if program else None,
             referral_hold=client_id in holds,
             recent_regressions=tuple(regressions[client_id]),

@@ -66,6 +66,9 @@ TEMPLATES = (
 )
 
 # (username, first name, last name, trainer, template)
+# the templates with planned days (the others: any days, as many as sessions per week)
+WEEKDAYS = {"Low back: foundations": ["mon", "wed", "fri"]}
+
 CLIENTS = (
     ("alice", "Alice", "Ng", "tom", "Low back: foundations"),
     ("ben", "Ben", "Okafor", "tom", "Glutes without the back"),

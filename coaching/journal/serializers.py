@@ -7,8 +7,10 @@ state (an ended program, a replaced prescription) and stores the rows."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -24,8 +26,12 @@ from coaching.journal.vocabulary import (
     safety_for,
 )
 from coaching.models import CheckIn, ReviewState, Session
-from coaching.programs import limits
-from coaching.programs.serializers import LoadKgField, TemplatePrescriptionSerializer
+from coaching.programs import limits, schedule
+from coaching.programs.serializers import (
+    LoadKgField,
+    TemplatePrescriptionSerializer,
+    WeekdaysField,
+)
 from config.api.fields import DateTimeField
 from config.api.rows import FromRows
 
@@ -217,7 +223,21 @@ class MyProgramSerializer(FromRows):
     name = serializers.CharField()
     starts_on = serializers.DateField()
     sessions_per_week = serializers.IntegerField()
+    weekdays = WeekdaysField()
+    next_planned = serializers.SerializerMethodField(
+        help_text="The next 7 planned days from today (included, in the practice's time "
+        "zone); empty when the program has no fixed days."
+    )
     prescriptions = MyPrescriptionSerializer(
         source="current", many=True, help_text="What to do, in order."
     )
     updated_at = serializers.DateTimeField()
+
+    @extend_schema_field(serializers.ListField(child=serializers.DateField()))
+    def get_next_planned(self, program: Any) -> list[str]:
+        if isinstance(program, Mapping):  # a plain row (``my_program_row``)
+            weekdays, starts_on = program["weekdays"], program["starts_on"]
+        else:
+            weekdays, starts_on = program.weekdays, program.starts_on
+        days = schedule.next_planned(weekdays, timezone.localdate(), starts_on)
+        return [day.isoformat() for day in days]

@@ -39,6 +39,7 @@ from coaching.portal.history import (
 )
 from coaching.privacy.downloads import export_download
 from coaching.privacy.services import client_export
+from coaching.programs import schedule
 from coaching.programs.selectors import active_program
 
 ClientView = Callable[..., HttpResponse]
@@ -83,7 +84,16 @@ def home(request: HttpRequest) -> HttpResponse:
     recent = timezone.now() - timedelta(days=CHANGE_NOTICE_DAYS)
     for p in program.current if program else []:  # type: ignore[attr-defined]  # prefetched
         p.recently_changed = p.replaces_id is not None and p.started_at >= recent
-    return _page(request, "portal/today.html", {"client": client, "program": program})
+    context: dict[str, Any] = {"client": client, "program": program}
+    if program is not None and program.weekdays:
+        today = timezone.localdate()
+        upcoming = schedule.next_planned(program.weekdays, today, program.starts_on, count=2)
+        context["plan"] = {
+            "days": [schedule.NAMES[day] for day in schedule.days(program.weekdays)],
+            "today": bool(upcoming) and upcoming[0] == today,
+            "next": next((day for day in upcoming if day != today), None),
+        }
+    return _page(request, "portal/today.html", context)
 
 
 @client_only

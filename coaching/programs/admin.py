@@ -21,6 +21,7 @@ from coaching.models import (
     ProgramTemplate,
     TemplatePrescription,
 )
+from coaching.programs import schedule as weekly
 from coaching.programs.forms import (
     PRESCRIPTION_FIELDS,
     CurrentPrescriptionForm,
@@ -210,7 +211,19 @@ class ProgramAdmin(ServiceAdmin):
     def get_fieldsets(self, request: HttpRequest, obj: Program | None = None) -> list:
         if obj is None:
             return [
-                (None, {"fields": ["client", "template", "name", "starts_on", "sessions_per_week"]})
+                (
+                    None,
+                    {
+                        "fields": [
+                            "client",
+                            "template",
+                            "name",
+                            "starts_on",
+                            "planned_days",
+                            "sessions_per_week",
+                        ]
+                    },
+                )
             ]
         return [
             (
@@ -220,7 +233,7 @@ class ProgramAdmin(ServiceAdmin):
                         "client_link",
                         "name",
                         "period",
-                        "sessions_per_week",
+                        "schedule",
                         "template_name",
                         "assigned_by",
                     ],
@@ -239,7 +252,7 @@ class ProgramAdmin(ServiceAdmin):
             "client_link",
             "name",
             "period",
-            "sessions_per_week",
+            "schedule",
             "template_name",
             "assigned_by",
         ]
@@ -294,7 +307,8 @@ class ProgramAdmin(ServiceAdmin):
             template=data.get("template"),
             name=data.get("name") or "",
             starts_on=data.get("starts_on"),
-            sessions_per_week=data.get("sessions_per_week"),
+            sessions_per_week=None if data.get("planned_days") else data.get("sessions_per_week"),
+            weekdays=data.get("planned_days") or None,
             prescriptions=specs or None,
         )
 
@@ -317,6 +331,10 @@ class ProgramAdmin(ServiceAdmin):
         if obj.status == Program.Status.ACTIVE:
             return f"Active since {short_date(obj.starts_on)}"
         return f"Ended: {short_date(obj.starts_on)} – {short_date(obj.ended_on)}"
+
+    @admin.display(description="schedule")
+    def schedule(self, obj: Program) -> str:
+        return weekly.describe(obj.weekdays, obj.sessions_per_week)
 
     @admin.display(description="from template")
     def template_name(self, obj: Program) -> str:
@@ -348,7 +366,7 @@ class TemplatePrescriptionInline(PrescriptionInlineBase):
 @admin.register(ProgramTemplate)
 class ProgramTemplateAdmin(ServiceAdmin):
     form = ProgramTemplateForm
-    list_display = ["name", "exercise_count", "sessions_per_week", "last_changed"]
+    list_display = ["name", "exercise_count", "schedule", "last_changed"]
     search_fields = ["name", "description"]
     inlines = [TemplatePrescriptionInline]
     ordering = ["name"]
@@ -365,7 +383,20 @@ class ProgramTemplateAdmin(ServiceAdmin):
     def get_fieldsets(self, request: HttpRequest, obj: ProgramTemplate | None = None) -> list:
         # Trainers' templates go to their own practice; only a superuser says which one.
         practice = ["practice"] if is_superuser(request) else []
-        return [(None, {"fields": [*practice, "name", "description", "sessions_per_week"]})]
+        return [
+            (
+                None,
+                {
+                    "fields": [
+                        *practice,
+                        "name",
+                        "description",
+                        "planned_days",
+                        "sessions_per_week",
+                    ]
+                },
+            )
+        ]
 
     def get_readonly_fields(
         self, request: HttpRequest, obj: ProgramTemplate | None = None
@@ -396,7 +427,8 @@ class ProgramTemplateAdmin(ServiceAdmin):
         values = {
             "name": data["name"],
             "description": data["description"],
-            "sessions_per_week": data["sessions_per_week"],
+            "sessions_per_week": None if data["planned_days"] else data["sessions_per_week"],
+            "weekdays": data["planned_days"],
             "prescriptions": [f.spec() for f in kept],
         }
         if change:
@@ -413,6 +445,10 @@ class ProgramTemplateAdmin(ServiceAdmin):
     @admin.display(description="last changed", ordering="updated_at")
     def last_changed(self, obj: ProgramTemplate) -> str:
         return short_date(timezone.localtime(obj.updated_at))
+
+    @admin.display(description="schedule")
+    def schedule(self, obj: ProgramTemplate) -> str:
+        return weekly.describe(obj.weekdays, obj.sessions_per_week)
 
     @admin.display(description="exercises", ordering="prescription_count")
     def exercise_count(self, obj: ProgramTemplate) -> int:

@@ -40,6 +40,7 @@ from config.api.pagination import paginated_response
 @extend_validation_errors(["invalid"], "template", actions=["create"])
 @extend_validation_errors(["invalid"], "prescriptions", actions=["create"])
 @extend_validation_errors(["invalid"], "sessions_per_week", actions=["create"])
+@extend_validation_errors(["invalid"], "weekdays", actions=["create"])
 class ProgramViewSet(TrainerViewSet):
     """Programs of the trainer's clients. Lists and creates are 403 for anyone who is not a
     trainer; a program of someone else's client is a 404."""
@@ -83,6 +84,7 @@ class ProgramViewSet(TrainerViewSet):
 @extend_validation_errors(["invalid"], "name", actions=["create"])
 @extend_validation_errors(["invalid"], "prescriptions", actions=["create"])
 @extend_validation_errors(["invalid"], "sessions_per_week", actions=["create"])
+@extend_validation_errors(["invalid"], "weekdays", actions=["create"])
 @extend_validation_errors(["invalid"], "clients", actions=["assign"])
 # a template emptied in the admin, or (a superuser) a client of another practice
 @extend_validation_errors(["invalid"], "template", actions=["assign"])

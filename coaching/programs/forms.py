@@ -13,7 +13,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from coaching.models import Program, ProgramTemplate
-from coaching.programs import limits
+from coaching.programs import limits, schedule
 from coaching.programs.models import DOSE_FIELDS
 from coaching.programs.services import PrescriptionChange, PrescriptionSpec
 from exercises.models import Exercise
@@ -136,8 +136,21 @@ class CurrentPrescriptionForm(PrescriptionForm):
         )
 
 
+def planned_days_field() -> forms.MultipleChoiceField:
+    return forms.MultipleChoiceField(
+        choices=schedule.CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        label="Planned days",
+        help_text="Tick the days the client exercises on (sessions per week is then their "
+        "number), or none: any days, as many as sessions per week.",
+    )
+
+
 class ProgramAddForm(forms.ModelForm):
     """A new program for a client: its exercises in the rows below, or a template's."""
+
+    planned_days = planned_days_field()
 
     class Meta:
         model = Program
@@ -170,6 +183,16 @@ class ProgramAddForm(forms.ModelForm):
 
 
 class ProgramTemplateForm(forms.ModelForm):
+    planned_days = planned_days_field()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial.setdefault("planned_days", schedule.to_codes(self.instance.weekdays))
+        if "sessions_per_week" in self.fields:
+            self.fields["sessions_per_week"].required = False
+            self.fields["sessions_per_week"].help_text = "Without planned days (default 3)."
+
     class Meta:
         model = ProgramTemplate
         fields = ["practice", "name", "description", "sessions_per_week"]

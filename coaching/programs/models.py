@@ -82,6 +82,11 @@ class ProgramTemplate(models.Model):
     name = models.CharField(max_length=120)
     description = models.TextField(blank=True)
     sessions_per_week = models.PositiveSmallIntegerField(default=3)
+    weekdays = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="The planned weekdays as bits (Monday 1, Tuesday 2, … Sunday 64); 0: any "
+        "days, as many as sessions per week (coaching.programs.schedule).",
+    )
     created_by = models.ForeignKey(
         Trainer, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -98,6 +103,9 @@ class ProgramTemplate(models.Model):
                     sessions_per_week__lte=limits.SESSIONS_PER_WEEK.high,
                 ),
                 name="template_sessions_1_14",
+            ),
+            models.CheckConstraint(
+                condition=Q(weekdays__gte=0, weekdays__lte=127), name="template_weekdays_bits"
             ),
         ]
 
@@ -130,6 +138,11 @@ class Program(models.Model):
     starts_on = models.DateField()
     ended_on = models.DateField(null=True, blank=True)
     sessions_per_week = models.PositiveSmallIntegerField(default=3)
+    weekdays = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="The planned weekdays as bits (Monday 1, Tuesday 2, … Sunday 64); 0: any "
+        "days, as many as sessions per week (coaching.programs.schedule).",
+    )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     template = models.ForeignKey(
         ProgramTemplate, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -154,6 +167,9 @@ class Program(models.Model):
                     sessions_per_week__lte=limits.SESSIONS_PER_WEEK.high,
                 ),
                 name="program_sessions_1_14",
+            ),
+            models.CheckConstraint(
+                condition=Q(weekdays__gte=0, weekdays__lte=127), name="program_weekdays_bits"
             ),
         ]
 

@@ -71,7 +71,7 @@ def active_program(
 
 _PROGRAM_COLUMNS = (
     "id", "client_id", "name", "status", "starts_on", "ended_on", "sessions_per_week",
-    "template_id", "created_at", "updated_at",
+    "weekdays", "template_id", "created_at", "updated_at",
 )  # fmt: skip
 _PRESCRIPTION_COLUMNS = (
     "id", "program_id", "order", "sets", "reps_min", "reps_max", "load_kg", "tempo",
@@ -94,7 +94,7 @@ def my_program_row(client: Client) -> dict[str, Any] | None:
     """``active_program(client, with_cues=True)`` as a plain row, or None."""
     row = (
         client.programs.filter(status=Program.Status.ACTIVE)
-        .values("id", "name", "starts_on", "sessions_per_week", "updated_at")
+        .values("id", "name", "starts_on", "sessions_per_week", "weekdays", "updated_at")
         .first()
     )
     return None if row is None else with_prescriptions([dict(row)])[0]

@@ -15,7 +15,7 @@ from rest_framework import serializers
 
 from coaching.accounts.serializers import ClientField, VisibleRowField
 from coaching.models import Client, Program, ProgramTemplate
-from coaching.programs import limits
+from coaching.programs import limits, schedule
 from coaching.programs.selectors import templates_for
 from coaching.programs.services import PrescriptionSpec
 from coaching.shared.selectors import Actor
@@ -28,6 +28,37 @@ from exercises.models import Exercise
 class TemplateField(VisibleRowField):
     def visible(self, actor: Actor) -> QuerySet[ProgramTemplate]:
         return templates_for(actor)
+
+
+WEEKDAYS_HELP = (
+    "The planned weekdays (`mon` … `sun`); empty: no fixed days, as many as "
+    "`sessions_per_week`. With days, `sessions_per_week` is their number."
+)
+
+
+@extend_schema_field(
+    serializers.ListField(child=serializers.ChoiceField(choices=schedule.CHOICES), max_length=7)
+)
+class WeekdaysField(serializers.Field):
+    """A program's or template's planned weekdays, stored as bits, answered as codes."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("help_text", WEEKDAYS_HELP)
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, value: int) -> list[str]:
+        return schedule.to_codes(value)
+
+
+def weekdays_input() -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.ChoiceField(choices=schedule.CHOICES),
+        max_length=7,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=WEEKDAYS_HELP,
+    )
 
 
 # A load's text: 0 to 1000 with at most two decimals (or empty: no load). OpenAPI 3.0 has no
@@ -121,6 +152,7 @@ class ProgramCreateInputSerializer(serializers.Serializer):
         allow_null=True,
         default=None,
     )
+    weekdays = weekdays_input()
     prescriptions = PrescriptionInputSerializer(many=True, required=False)
     template = TemplateField(required=False, allow_null=True, default=None)
 
@@ -135,8 +167,11 @@ class TemplateCreateInputSerializer(serializers.Serializer):
         min_value=limits.SESSIONS_PER_WEEK.low,
         max_value=limits.SESSIONS_PER_WEEK.high,
         required=False,
-        default=3,
+        allow_null=True,
+        default=None,
+        help_text="Default 3, or the number of `weekdays`.",
     )
+    weekdays = weekdays_input()
     prescriptions = PrescriptionInputSerializer(many=True, help_text="At least one.")
 
     # refused by the service (``services.template_create``: "A template needs at least one
@@ -198,6 +233,7 @@ class ProgramSerializer(FromRows):
     starts_on = serializers.DateField()
     ended_on = serializers.DateField(allow_null=True)
     sessions_per_week = serializers.IntegerField()
+    weekdays = WeekdaysField()
     template = serializers.IntegerField(
         source="template_id", allow_null=True, help_text="The template it was copied from."
     )
@@ -217,6 +253,7 @@ class TemplateSerializer(serializers.Serializer):
     name = serializers.CharField()
     description = serializers.CharField()
     sessions_per_week = serializers.IntegerField()
+    weekdays = WeekdaysField()
     prescription_count = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()

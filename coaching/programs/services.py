@@ -26,7 +26,7 @@ from coaching.models import (
     ProgramTemplate,
     TemplatePrescription,
 )
-from coaching.programs import limits
+from coaching.programs import limits, schedule
 from coaching.programs.models import DOSE_FIELDS
 from coaching.programs.selectors import templates_for
 from coaching.shared.selectors import Actor
@@ -72,6 +72,28 @@ def _check_sessions_per_week(sessions_per_week: int) -> None:
         raise ValidationError({"sessions_per_week": limits.SESSIONS_PER_WEEK.message})
 
 
+def _schedule(weekdays: Sequence[str] | None, sessions_per_week: int | None) -> tuple[int, int]:
+    """The planned weekdays as bits and the sessions per week: with weekdays, as many sessions
+    as days (a different number given is refused); without, any days (0) and the number given
+    (default 3)."""
+    try:
+        bits = schedule.to_bits(weekdays or ())
+    except ValueError as exc:
+        raise ValidationError({"weekdays": str(exc)}) from exc
+    if not bits:
+        return 0, 3 if sessions_per_week is None else sessions_per_week
+    planned = len(schedule.days(bits))
+    if sessions_per_week not in (None, planned):
+        raise ValidationError(
+            {
+                "weekdays": f"{planned} planned day{'s' if planned != 1 else ''} but "
+                f"{sessions_per_week} sessions a week: choose the days, or the number with no "
+                "fixed days."
+            }
+        )
+    return bits, planned
+
+
 def _end_active_program(client: Client, today: date) -> None:
     now = timezone.now()
     for program in client.programs.select_for_update().filter(status=Program.Status.ACTIVE):
@@ -98,9 +120,11 @@ def program_create(
     sessions_per_week: int | None = None,
     prescriptions: Sequence[PrescriptionSpec] | None = None,
     template: ProgramTemplate | None = None,
+    weekdays: Sequence[str] | None = None,
 ) -> Program:
     """Assign a program: from the given prescriptions, or copied from a template of the
-    practice. The client's previous active program ends (its history stays)."""
+    practice (with its schedule unless ``weekdays`` or ``sessions_per_week`` is given). The
+    client's previous active program ends (its history stays)."""
     acting = acting_trainer(actor)
     if not clients_for(actor).filter(pk=client.pk).exists():
         raise ValidationError({"client": "No such client."})
@@ -111,13 +135,15 @@ def program_create(
             raise ValidationError({"template": "Give prescriptions or a template, not both."})
         prescriptions = _template_specs(template)
         name = name or template.name
-        sessions_per_week = sessions_per_week or template.sessions_per_week
+        if weekdays is None and sessions_per_week is None:
+            weekdays = schedule.to_codes(template.weekdays)
+            sessions_per_week = None if template.weekdays else template.sessions_per_week
     if not prescriptions:
         raise ValidationError({"prescriptions": "A program needs at least one exercise."})
     if not name:
         raise ValidationError({"name": "This field is required."})
     _check_prescriptions(prescriptions)
-    sessions_per_week = sessions_per_week or 3
+    bits, sessions_per_week = _schedule(weekdays, sessions_per_week)
     _check_sessions_per_week(sessions_per_week)
     today = timezone.localdate()
     Client.objects.select_for_update().filter(pk=client.pk).first()  # one assignment at a time
@@ -127,6 +153,7 @@ def program_create(
         name=name,
         starts_on=starts_on or today,
         sessions_per_week=sessions_per_week,
+        weekdays=bits,
         template=template,
         created_by=acting,
     )
@@ -173,19 +200,22 @@ def template_create(
     name: str,
     prescriptions: Sequence[PrescriptionSpec],
     description: str = "",
-    sessions_per_week: int = 3,
+    sessions_per_week: int | None = None,
     practice: Practice | None = None,
+    weekdays: Sequence[str] | None = None,
 ) -> ProgramTemplate:
     acting = acting_trainer(actor)
     practice = acting.practice if acting else practice
     if practice is None:
         raise ValidationError({"practice": "Say which practice the template belongs to."})
+    bits, sessions_per_week = _schedule(weekdays, sessions_per_week)
     _check_template(practice.pk, name, prescriptions, sessions_per_week)
     template = ProgramTemplate.objects.create(
         practice=practice,
         name=name,
         description=description,
         sessions_per_week=sessions_per_week,
+        weekdays=bits,
         created_by=acting,
     )
     _write_template_prescriptions(template, prescriptions)
@@ -200,18 +230,23 @@ def template_update(
     name: str,
     prescriptions: Sequence[PrescriptionSpec],
     description: str = "",
-    sessions_per_week: int = 3,
+    sessions_per_week: int | None = None,
+    weekdays: Sequence[str] | None = None,
 ) -> ProgramTemplate:
-    """Edit a template of the library: its details and its exercises, replaced as a whole (a
-    template has no history; programs copied from it keep their own prescriptions)."""
+    """Edit a template of the library: its details, schedule and exercises, replaced as a whole
+    (a template has no history; programs copied from it keep their own prescriptions)."""
     acting_trainer(actor)
     if not templates_for(actor).filter(pk=template.pk).exists():
         raise PermissionDenied("Not your practice's template.")
+    bits, sessions_per_week = _schedule(weekdays, sessions_per_week)
     _check_template(template.practice_id, name, prescriptions, sessions_per_week, template.pk)
     template.name = name
     template.description = description
     template.sessions_per_week = sessions_per_week
-    template.save(update_fields=["name", "description", "sessions_per_week", "updated_at"])
+    template.weekdays = bits
+    template.save(
+        update_fields=["name", "description", "sessions_per_week", "weekdays", "updated_at"]
+    )
     template.prescriptions.all().delete()
     _write_template_prescriptions(template, prescriptions)
     return template

@@ -81,6 +81,44 @@ def test_planned_sessions(sessions_per_week, started_days_ago, planned):
     assert planned_sessions(history, TH, NOW) == planned
 
 
+# planned days named by how many days before NOW they fall (0: NOW's weekday, 1: the day before)
+@pytest.mark.parametrize(
+    ("days_back", "started_days_ago", "planned"),
+    [
+        pytest.param((0, 2, 4), None, 6, id="3-days-a-week-two-whole-weeks"),
+        pytest.param((0,), None, 2, id="today-only-each-week"),
+        pytest.param((1, 3), 0, 0, id="started-today-on-a-rest-day"),
+        pytest.param((0, 1), 0, 1, id="started-today-a-planned-day"),
+        pytest.param((0, 1), 1, 2, id="running-2-days-both-planned"),
+        pytest.param((0, 2, 4), 6, 3, id="running-7-days"),
+        pytest.param((0, 2, 4), 13, 6, id="running-exactly-14-days"),
+        pytest.param((0, 1, 2, 3, 4, 5, 6), None, 14, id="every-day"),
+        pytest.param((0,), -2, 0, id="starts-in-two-days"),
+    ],
+)
+def test_planned_sessions_with_planned_weekdays(days_back, started_days_ago, planned):
+    """With planned days the window counts them (TRIAGE_RULES.md's adherence: "planned")."""
+    today = NOW.date()
+    weekdays = tuple(sorted({(today - timedelta(days=d)).weekday() for d in days_back}))
+    started = None if started_days_ago is None else today - timedelta(started_days_ago)
+    history = HistoryBuilder().build(
+        sessions_per_week=len(weekdays), planned_weekdays=weekdays, program_started_on=started
+    )
+    assert planned_sessions(history, TH, NOW) == planned
+
+
+def test_adherence_low_counts_planned_days():
+    """Two of six planned days done over 14 days: 33 %, AD-LOW; the same two sessions against
+    "any 1 day a week" (2 planned): 100 %, nothing."""
+    today = NOW.date()
+    weekdays = tuple(sorted({(today - timedelta(days=d)).weekday() for d in (0, 2, 4)}))
+    started = today - timedelta(days=30)
+    planned = _done(2, sessions_per_week=3, planned_weekdays=weekdays, program_started_on=started)
+    assert "AD-LOW" in rules(planned)
+    loose = _done(2, sessions_per_week=1, program_started_on=started)
+    assert "AD-LOW" not in rules(loose)
+
+
 def _done(count: int, **fields: object) -> History:
     """``count`` good sessions of exercise 1, one a day, the latest 6 hours ago."""
     b = HistoryBuilder().prescription(1)

@@ -82,7 +82,8 @@ class Command(BaseCommand):
                 template = template_create(
                     actor=admin_user,
                     name=name,
-                    sessions_per_week=per_week,
+                    sessions_per_week=None if name in demo.WEEKDAYS else per_week,
+                    weekdays=demo.WEEKDAYS.get(name),
                     description="A demo template.",
                     prescriptions=[
                         PrescriptionSpec(
