@@ -60,9 +60,9 @@ def write_clients(
         ),
         "programs": copy_rows(
             "coaching_program",
-            ["id", "client_id", "name", "starts_on", "sessions_per_week", "status",
+            ["id", "client_id", "name", "starts_on", "sessions_per_week", "weekdays", "status",
              "created_at", "updated_at"],
-            ((c, c, program, start_day, 3, "active", joined, joined) for c in ids),
+            ((c, c, program, start_day, 3, 0, "active", joined, joined) for c in ids),
         ),
     }  # fmt: skip
     plans = {c: rng.sample(exercises, 3) for c in ids}

@@ -14,7 +14,7 @@ send (filters but ``status``), the browsable API.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -301,7 +301,7 @@ PROGRAM = f"""
 SELECT pr.id, pr.client_id, u.first_name, u.last_name, u.username, pr.name, pr.status,
        pr.starts_on, pr.ended_on, pr.sessions_per_week, pr.template_id, pr.created_at,
        pr.updated_at, rx.id, x.slug, x.name, {CUES}, rx.sets, rx.reps_min, rx.reps_max,
-       rx.load_kg, rx.tempo, rx.hold_seconds, rx.notes, rx.started_at, rx."order"
+       rx.load_kg, rx.tempo, rx.hold_seconds, rx.notes, rx.started_at, rx."order", pr.weekdays
 FROM coaching_program pr
 JOIN coaching_client c ON c.id = pr.client_id
 JOIN coaching_user u ON u.id = c.user_id
@@ -310,6 +310,25 @@ LEFT JOIN exercises_exercise x ON x.id = rx.exercise_id
 WHERE {{where}}
 ORDER BY rx."order", rx.id
 """
+
+
+WEEKDAY_CODES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def weekday_codes(bits: int) -> list[str]:
+    return [code for n, code in enumerate(WEEKDAY_CODES) if bits >> n & 1]
+
+
+def next_planned(bits: int, starts_on: date) -> list[str]:
+    """The next 7 planned days from today (not before the start)."""
+    if not bits:
+        return []
+    found, today = [], max(timezone.localdate(), starts_on)
+    while len(found) < 7:
+        if bits >> today.weekday() & 1:
+            found.append(today.isoformat())
+        today += timedelta(days=1)
+    return found
 
 
 def prescription_document(r: tuple, *, mine: bool) -> dict[str, Any]:
@@ -384,6 +403,8 @@ def my_program(request: HttpRequest) -> HttpResponse:
             "name": r[5],
             "starts_on": day(r[7]),
             "sessions_per_week": r[9],
+            "weekdays": weekday_codes(r[26]),
+            "next_planned": next_planned(r[26], r[7]),
             "prescriptions": [prescription_document(x, mine=True) for x in rows if x[13]],
             "updated_at": dt(r[12]),
         }
@@ -411,6 +432,7 @@ def program(request: HttpRequest, pk: str) -> HttpResponse:
             "starts_on": day(r[7]),
             "ended_on": day(r[8]),
             "sessions_per_week": r[9],
+            "weekdays": weekday_codes(r[26]),
             "template": r[10],
             "created_at": dt(r[11]),
             "updated_at": dt(r[12]),

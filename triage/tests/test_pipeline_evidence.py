@@ -5,11 +5,15 @@ are what the rules say about the client's whole history (TRIAGE_RULES.md)."""
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.utils import timezone
 
+from coaching.models import Program, Session
+from coaching.programs import schedule
 from coaching.tests.helpers import api, wait_for
 from triage import services, tasks
 from triage.models import Flag, WorkerHeartbeat
@@ -101,6 +105,28 @@ def test_a_backlog_synced_at_once_withdraws_the_adherence_flag(celery_worker):
     # adherence at the moment it crossed back over 50 %)
     assert adherence.withdraw_reason.startswith("adherence is back to ")
     assert "AD-LOW" not in rules_open(client)
+
+
+def test_the_progression_gate_counts_the_planned_days_through_the_pipeline(celery_worker):
+    """Two good sessions (yesterday and today) of a program that started two days ago. Planned
+    on exactly those three days, one planned day was missed: 2 of 3, 67 %, below the 80 % a
+    progression needs. Planned as "any 3 days a week" (1 session due in three days): ready.
+    Posted through the API, each reviewed by the worker on commit."""
+    today = timezone.localdate()
+    planned = new_client()  # started two days ago
+    loose = new_client()
+    codes = [schedule.CODES[(today - timedelta(days=d)).weekday()] for d in range(3)]
+    Program.objects.filter(client=planned).update(weekdays=schedule.to_bits(codes))
+
+    for person in (planned, loose):
+        post_session(person, days_ago=1)
+        post_session(person)
+
+    assert wait_for(lambda: rules_open(loose) == {"PG-READY"})
+    assert wait_for(
+        lambda: not Session.objects.filter(client=planned, review_state="pending").exists()
+    )
+    assert rules_open(planned) == set()
 
 
 def test_an_apply_racing_a_new_painful_log_loses(celery_worker):
