@@ -9,6 +9,7 @@ from coaching.programs.models import (
     ProgramTemplate,
     TemplatePrescription,
 )
+from coaching.reminders.models import Reminder, ReminderPreferences
 
 __all__ = [
     "CheckIn",
@@ -20,6 +21,8 @@ __all__ = [
     "PrescriptionFields",
     "Program",
     "ProgramTemplate",
+    "Reminder",
+    "ReminderPreferences",
     "ReviewState",
     "Session",
     "Set",

@@ -1,5 +1,6 @@
 """The app's Celery tasks, where ``autodiscover_tasks`` looks for them."""
 
 from coaching.accounts.tasks import sweep_expired_tokens
+from coaching.reminders.tasks import send_reminders
 
-__all__ = ["sweep_expired_tokens"]
+__all__ = ["send_reminders", "sweep_expired_tokens"]

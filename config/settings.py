@@ -331,6 +331,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=env.int("TRIAGE_NIGHTLY_HOUR", default=2), minute=0),
     },
     # expired API tokens (refused when presented; this keeps the table small)
+    # clients' reminders: what is due is sent once (a row per client, day and kind)
+    "reminders": {
+        "task": "coaching.reminders.tasks.send_reminders",
+        "schedule": env.float("REMINDERS_EVERY_SECONDS", default=300.0),
+    },
     "token-sweep": {
         "task": "coaching.accounts.tasks.sweep_expired_tokens",
         "schedule": crontab(hour=3, minute=30),

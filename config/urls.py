@@ -9,6 +9,7 @@ from coaching.accounts.api import ClientViewSet, LogoutView, MeView, TokenView
 from coaching.journal.api import CheckInViewSet, MyProgramView, SessionViewSet
 from coaching.privacy.api import MyExportView
 from coaching.programs.api import ProgramViewSet, TemplateViewSet
+from coaching.reminders.api import MyPreferencesView
 from config.health import health
 from exercises.api import ExerciseViewSet
 from triage.api import FlagViewSet
@@ -28,6 +29,7 @@ api_v1 = [
     path("me/", MeView.as_view(), name="me"),
     path("me/program/", MyProgramView.as_view(), name="me-program"),
     path("me/export/", MyExportView.as_view(), name="me-export"),
+    path("me/preferences/", MyPreferencesView.as_view(), name="me-preferences"),
     *router.urls,
 ]
 
@@ -42,6 +44,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("health/", health, name="health"),
     path("exercises/", include("exercises.urls")),
+    path("", include("coaching.reminders.urls")),
     path("", include("coaching.portal.urls")),
 ]
 

@@ -392,15 +392,15 @@ class SessionLogForm:
         return target, None if field == "prescription" else field
 
     def error_summary(self) -> list[ErrorLink]:
-        links = _form_errors(self.session, "")
+        links = form_errors(self.session, "")
         for message in self.entries.non_form_errors():
             links.append(ErrorLink(str(message), "exercises"))
         for i, form in enumerate(self.entries.forms):
-            links += _form_errors(form, f"{form.title}: ", f"entry-{i}")
+            links += form_errors(form, f"{form.title}: ", f"entry-{i}")
             for message in form.sets.non_form_errors():
                 links.append(ErrorLink(f"{form.title}: {message}", f"entry-{i}"))
             for j, set_form in enumerate(form.sets.forms):
-                links += _form_errors(set_form, f"{form.title}, set {j + 1}: ", f"entry-{i}")
+                links += form_errors(set_form, f"{form.title}, set {j + 1}: ", f"entry-{i}")
         return links
 
 
@@ -440,13 +440,13 @@ class CheckInForm(KeyedForm):
         add_service_error(self, error)
 
     def error_summary(self) -> list[ErrorLink]:
-        return _form_errors(self, "")
+        return form_errors(self, "")
 
 
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _form_errors(form: forms.Form, label_prefix: str, anchor: str = "") -> list[ErrorLink]:
+def form_errors(form: forms.BaseForm, label_prefix: str, anchor: str = "") -> list[ErrorLink]:
     """The form's errors as summary lines: a field's error links to its input (the first radio
     or checkbox of a group); the form's own errors link to ``anchor`` (default: the top)."""
     links: list[ErrorLink] = []

@@ -16,6 +16,8 @@ from coaching.models import (
     CheckIn,
     Client,
     Invitation,
+    Reminder,
+    ReminderPreferences,
     Session,
 )
 from coaching.programs.models import DOSE_FIELDS
@@ -130,6 +132,23 @@ def client_export(*, actor: Actor, client: Client) -> dict[str, Any]:
         **{data.key: data.export(client) for data in hooks.client_data()},
         "devices": list(
             AuthToken.objects.filter(user=user).values("created", "expiry").order_by("created")
+        ),
+        "reminder_preferences": list(
+            ReminderPreferences.objects.filter(client=client).values(
+                "email",
+                "push",
+                "at",
+                "check_in",
+                "check_in_at",
+                "time_zone",
+                "quiet_from",
+                "quiet_until",
+            )
+        ),
+        "reminders": list(
+            Reminder.objects.filter(client=client)
+            .order_by("day", "kind")
+            .values("day", "kind", "status", "sent_at")
         ),
         "invitations": list(
             Invitation.objects.filter(user=user)

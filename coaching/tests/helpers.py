@@ -18,6 +18,7 @@ from coaching.models import (
     Prescription,
     Program,
     ProgramTemplate,
+    ReminderPreferences,
     Session,
     Set,
     TemplatePrescription,
@@ -61,6 +62,9 @@ def state() -> dict[str, Any]:
         "check_ins": list(CheckIn.objects.order_by("pk").values_list("pk", "updated_at")),
         "flags": list(Flag.objects.order_by("pk").values_list("pk", "status", "updated_at")),
         "flag_events": FlagEvent.objects.count(),
+        "reminder_preferences": list(
+            ReminderPreferences.objects.order_by("pk").values_list("client_id", "updated_at")
+        ),
     }
 
 

@@ -154,6 +154,16 @@ ROUTES: dict[str, tuple[str, Path, Body]] = {
     "draft exercise retrieve": ("get", lambda w: "/api/v1/exercises/draft-exercise/", None),
     "my program": ("get", lambda w: "/api/v1/me/program/", None),
     "my export": ("get", lambda w: "/api/v1/me/export/", None),
+    "my preferences": ("get", lambda w: "/api/v1/me/preferences/", None),
+    "my preferences change": (
+        "patch", lambda w: "/api/v1/me/preferences/", lambda w, a: {"at": "07:30"}
+    ),
+    "my preferences replace": (
+        "put", lambda w: "/api/v1/me/preferences/",
+        lambda w, a: {"email": True, "push": False, "at": "07:30", "check_in": False,
+                      "check_in_at": "09:00", "time_zone": "Europe/London", "quiet_from": None,
+                      "quiet_until": None},
+    ),
     "sessions list": ("get", lambda w: SESSIONS, None),
     "session create, client A's program": ("post", lambda w: SESSIONS, a_session),
     "session A retrieve": ("get", lambda w: f"{SESSIONS}{w.session_a.pk}/", None),
@@ -212,6 +222,9 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "draft exercise retrieve":               (401, 404, 404, 404, 404, 404, 404, 404, 404, 404),
     "me":                                    (401, 200, 200, 200, 200, 200, 200, 200, 200, 200),
     "my export":                             (401, 200, 200, 403, 403, 403, 403, 403, 403, 403),
+    "my preferences":                        (401, 200, 200, 403, 403, 403, 403, 403, 403, 403),
+    "my preferences change":                 (401, 200, 200, 403, 403, 403, 403, 403, 403, 403),
+    "my preferences replace":                (401, 200, 200, 403, 403, 403, 403, 403, 403, 403),
     "sessions list":                         (401, 200, 200, 403, 403, 403, 403, 403, 403, 403),
     "session create, client A's program":    (401, 201, 400, 403, 403, 403, 403, 403, 403, 403),
     "session A retrieve":                    (401, 200, 404, 404, 404, 404, 404, 404, 404, 404),

@@ -71,6 +71,7 @@ PORTAL: dict[str, tuple[int, ...]] = {
     "portal:check_in": C,
     "portal:history": C,
     "portal:my_data": C,
+    "reminders:settings": C,
     "portal:login": (200, 302, 302, 302, 302, 302, 302, 302, 302),  # signed in: onwards
     "portal:password_reset": (200,) * 9,
     "portal:password_reset_done": (200,) * 9,
@@ -85,6 +86,7 @@ PORTAL_ELSEWHERE = {
     "portal:password_reset_confirm": "exercises/tests/test_portal.py (the emailed link)",
     "portal:logout": "a POST; coaching/tests/test_portal.py",
     "portal:invitation": "coaching/accounts/tests/test_invitations.py (the emailed link)",
+    "reminders:unsubscribe": "coaching/reminders/tests/test_reminders.py (the emailed link)",
 }
 
 

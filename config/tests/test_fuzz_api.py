@@ -75,6 +75,8 @@ STATE_DEPENDENT = [
     "flags_resolve_create",
     "sessions_create",
     "check_ins_create",
+    "me_preferences_update",  # an IANA time zone; quiet hours with both ends or neither
+    "me_preferences_partial_update",
 ]
 POSITIVE_STATUSES = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 

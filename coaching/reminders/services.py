@@ -1,0 +1,245 @@
+"""Reminders' writes: a client's preferences, the one-click unsubscribe, and the beat's pass
+that sends what is due (``reminders_send``).
+
+The pass reads every client who asked for reminders and has an active program in a constant
+number of queries, asks ``due`` what is due now for each, writes one ``Reminder`` row per
+client, day and kind (a unique constraint: two beats by mistake write one), and sends each row
+that it **claims** with a conditional update (pending → sending), so no reminder is sent twice.
+A refused email leaves the row ``failed`` with the error; the next passes retry it (three
+attempts in all) and the worker carries on with the others."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, available_timezones
+
+from django.conf import settings
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from coaching.models import CheckIn, Client, Program, Reminder, ReminderPreferences, Session
+from coaching.reminders import due as rules
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+UNSUBSCRIBE_SALT = "coaching.reminders.unsubscribe"
+PREFERENCE_FIELDS = (
+    "email", "push", "at", "check_in", "check_in_at", "time_zone", "quiet_from", "quiet_until",
+)  # fmt: skip
+
+
+# --- preferences --------------------------------------------------------------------------------
+
+
+def preferences_of(client: Client) -> ReminderPreferences:
+    """The client's preferences (the defaults, unsaved, if they never chose)."""
+    found = ReminderPreferences.objects.filter(client=client).first()
+    return found or ReminderPreferences(client=client)
+
+
+def check_time_zone(name: str) -> str:
+    if name not in _time_zones():
+        raise ValidationError({"time_zone": f"“{name}” is not a time zone (e.g. Europe/London)."})
+    return name
+
+
+def _time_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+@transaction.atomic
+def preferences_update(*, client: Client, **values: Any) -> ReminderPreferences:
+    """Change what the client chose; the fields not given stay. Refused, with nothing written: an
+    unknown time zone, quiet hours with one end only, an unknown field."""
+    unknown = set(values) - set(PREFERENCE_FIELDS)
+    if unknown:
+        raise ValidationError(f"Unknown preferences: {', '.join(sorted(unknown))}.")
+    prefs = preferences_of(client)
+    for name, value in values.items():
+        setattr(prefs, name, value)
+    check_time_zone(prefs.time_zone)
+    if (prefs.quiet_from is None) != (prefs.quiet_until is None):
+        missing = "quiet_until" if prefs.quiet_until is None else "quiet_from"
+        raise ValidationError({missing: "Give both ends of the quiet hours, or neither."})
+    for name in ("at", "check_in_at", "quiet_from", "quiet_until"):
+        if getattr(prefs, name) is not None and not isinstance(getattr(prefs, name), time):
+            raise ValidationError({name: "A time of day, 00:00 to 23:59."})
+    prefs.save()
+    return prefs
+
+
+def unsubscribe_url(client: Client) -> str:
+    token = signing.dumps(client.pk, salt=UNSUBSCRIBE_SALT)
+    return str(settings.SITE_URL).rstrip("/") + reverse("reminders:unsubscribe", args=[token])
+
+
+def unsubscribe_client(token: str) -> Client:
+    """The one-click unsubscribe: reminder emails off for the client the signed link names."""
+    try:
+        client_id = signing.loads(token, salt=UNSUBSCRIBE_SALT)
+    except signing.BadSignature as exc:
+        raise ValidationError("This unsubscribe link is not valid.") from exc
+    client = Client.objects.select_related("user").filter(pk=client_id).first()
+    if client is None:
+        raise ValidationError("This unsubscribe link is not valid.")
+    preferences_update(client=client, email=False)
+    return client
+
+
+# --- the beat's pass ----------------------------------------------------------------------------
+
+
+@dataclass
+class Candidate:
+    client_id: int
+    email: str
+    first_name: str
+    username: str
+    prefs: ReminderPreferences
+    plan: rules.Plan
+
+
+def _candidates(now: datetime) -> dict[int, Candidate]:
+    """Clients who asked for reminders, are active and have an active program, with what they
+    logged lately: three queries whatever their number."""
+    rows = (
+        ReminderPreferences.objects.filter(
+            Q(email=True) | Q(push=True),
+            client__user__is_active=True,
+            client__programs__status=Program.Status.ACTIVE,
+        )
+        .select_related("client__user")
+        .annotate(
+            weekdays=F("client__programs__weekdays"), starts_on=F("client__programs__starts_on")
+        )
+    )
+    found: dict[int, Candidate] = {}
+    for prefs in rows:
+        user = prefs.client.user
+        found[prefs.client_id] = Candidate(
+            prefs.client_id, user.email, user.first_name, user.username, prefs,
+            rules.Plan(weekdays=prefs.weekdays, starts_on=prefs.starts_on),
+        )  # fmt: skip
+    if not found:
+        return found
+    since = now - timedelta(days=rules.LOOK_BACK_DAYS + 2)
+    logged: dict[int, set[date]] = defaultdict(set)
+    for client_id, performed_at in Session.objects.filter(
+        client_id__in=list(found), performed_at__gte=since
+    ).values_list("client_id", "performed_at"):
+        logged[client_id].add(performed_at.astimezone(_tz(found[client_id].prefs)).date())
+    checked: dict[int, set[date]] = defaultdict(set)
+    for client_id, day in CheckIn.objects.filter(
+        client_id__in=list(found), date__gte=since.date()
+    ).values_list("client_id", "date"):
+        checked[client_id].add(day)
+    for client_id, candidate in found.items():
+        candidate.plan = rules.Plan(
+            weekdays=candidate.plan.weekdays,
+            starts_on=candidate.plan.starts_on,
+            logged=frozenset(logged[client_id]),
+            checked_in=frozenset(checked[client_id]),
+        )
+    return found
+
+
+def _tz(prefs: ReminderPreferences) -> ZoneInfo:
+    return ZoneInfo(prefs.time_zone)
+
+
+def _rules_preferences(prefs: ReminderPreferences) -> rules.Preferences:
+    return rules.Preferences(
+        tz=_tz(prefs), at=prefs.at, check_in=prefs.check_in, check_in_at=prefs.check_in_at,
+        quiet_from=prefs.quiet_from, quiet_until=prefs.quiet_until,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Pass:
+    due: int  # new reminder rows
+    sent: int
+    failed: int
+    skipped: int
+
+
+def reminders_send(*, now: datetime | None = None) -> Pass:
+    """One pass of the beat: write what is due, then send every row this pass claims."""
+    now = now or timezone.now()
+    candidates = _candidates(now)
+    wanted: set[tuple[int, date, str]] = set()
+    for candidate in candidates.values():
+        for kind, day in rules.due(_rules_preferences(candidate.prefs), candidate.plan, now):
+            wanted.add((candidate.client_id, day, kind))
+    oldest = min((day for _, day, _ in wanted), default=None)
+    existing = set(
+        Reminder.objects.filter(client_id__in=list(candidates), day__gte=oldest).values_list(
+            "client_id", "day", "kind"
+        )
+        if oldest
+        else ()
+    )
+    new = [Reminder(client_id=c, day=d, kind=k) for c, d, k in sorted(wanted - existing)]
+    Reminder.objects.bulk_create(new, ignore_conflicts=True)  # another beat may have written one
+    retry_from = (now - timedelta(days=2)).date()
+    sendable = Reminder.objects.filter(
+        Q(status=Reminder.Status.PENDING)
+        | Q(status=Reminder.Status.FAILED, attempts__lt=MAX_ATTEMPTS),
+        client_id__in=list(candidates),
+        day__gte=retry_from,
+    ).order_by("pk")
+    sent = failed = skipped = 0
+    for reminder in sendable:
+        claimed = Reminder.objects.filter(
+            pk=reminder.pk, status=reminder.status, attempts=reminder.attempts
+        ).update(status=Reminder.Status.SENDING, attempts=F("attempts") + 1)
+        if not claimed:  # another pass has it
+            continue
+        outcome, error = _deliver(reminder, candidates[reminder.client_id])
+        Reminder.objects.filter(pk=reminder.pk).update(
+            status=outcome, error=error, sent_at=timezone.now() if outcome == "sent" else None
+        )
+        sent += outcome == Reminder.Status.SENT
+        failed += outcome == Reminder.Status.FAILED
+        skipped += outcome == Reminder.Status.SKIPPED
+    return Pass(len(new), sent, failed, skipped)
+
+
+def _deliver(reminder: Reminder, candidate: Candidate) -> tuple[str, str]:
+    """Send one reminder by the channels the client chose; (status, error)."""
+    if not (candidate.prefs.email and candidate.email):
+        return Reminder.Status.SKIPPED, "No channel to send it by (Web Push is not set up yet)."
+    client = Client(pk=candidate.client_id)
+    unsubscribe = unsubscribe_url(client)
+    context = {
+        "kind": reminder.kind,
+        "day": reminder.day,
+        "name": candidate.first_name or candidate.username,
+        "site": str(settings.SITE_URL).rstrip("/"),
+        "unsubscribe": unsubscribe,
+    }
+    message = EmailMessage(
+        subject=render_to_string("portal/email/reminder_subject.txt", context).strip(),
+        body=render_to_string("portal/email/reminder.txt", context),
+        to=[candidate.email],
+        headers={
+            "List-Unsubscribe": f"<{unsubscribe}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    )
+    try:
+        message.send()
+    except Exception as exc:  # the row keeps the error; the next pass retries
+        log.warning("reminder %s not emailed", reminder.pk, exc_info=True)
+        return Reminder.Status.FAILED, f"{type(exc).__name__}: {exc}"[:500]
+    return Reminder.Status.SENT, ""
