@@ -27,6 +27,9 @@ CELERY_BROKER_URL = env.str(
 )
 CELERY_BROKER_TRANSPORT_OPTIONS = broker_transport_options(CELERY_BROKER_URL)  # noqa: F405
 
+# Argon2 at its cheapest (config/test_hashers.py): the production hashers still read any hash
+PASSWORD_HASHERS = ["config.test_hashers.CheapArgon2PasswordHasher", *PASSWORD_HASHERS]  # noqa: F405
+
 # plain HTTP and plain static files, as under DEBUG; everything else as in production
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=False)
 STORAGES = {
