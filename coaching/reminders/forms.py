@@ -31,6 +31,8 @@ class ReminderPreferencesForm(forms.ModelForm):
         help_texts = {
             "email": "Only on the days your program plans, and not once you have logged the "
             "session. After two missed days, one gentle nudge.",
+            "check_in": "Every day of your program, until the day's check-in is in.",
+            "at": "Your planned days are on Today.",
             "quiet_from": "Never a reminder in this span (e.g. 22:00 to 07:00). Leave both empty "
             "for none.",
         }
