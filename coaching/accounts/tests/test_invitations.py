@@ -26,6 +26,13 @@ from coaching.tests.helpers import NEW_PASSWORD, api, attrs, new_client
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture
+def world(shared_world):  # type: ignore[no-untyped-def]
+    """Built once for this module (conftest's ``module_world``); each test's writes roll back."""
+    return shared_world
+
+
 LINK = re.compile(r"https?://\S+/invitation/(?P<token>[\w-]+)/")
 
 

@@ -17,6 +17,13 @@ from coaching.programs import schedule
 from coaching.programs.services import PrescriptionSpec, program_create, template_create
 from coaching.tests.helpers import PROGRAMS, TEMPLATES, api, rx
 
+
+@pytest.fixture
+def world(shared_world):  # type: ignore[no-untyped-def]
+    """Built once for this module (conftest's ``module_world``); each test's writes roll back."""
+    return shared_world
+
+
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 # 30 Nov 2026 is a Monday
 MONDAY = date(2026, 11, 30)

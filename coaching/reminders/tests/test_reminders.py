@@ -22,6 +22,13 @@ from coaching.tests.helpers import api
 
 pytestmark = pytest.mark.django_db
 
+
+@pytest.fixture
+def world(shared_world):  # type: ignore[no-untyped-def]
+    """Built once for this module (conftest's ``module_world``); each test's writes roll back."""
+    return shared_world
+
+
 # Monday 23 November 2026, 18:05 in London (GMT)
 MONDAY_EVENING = datetime(2026, 11, 23, 18, 5, tzinfo=UTC)
 
