@@ -31,6 +31,7 @@ def world(shared_world):  # type: ignore[no-untyped-def]
     """Built once for this module (conftest's ``module_world``); each test's writes roll back."""
     return shared_world
 
+
 SESSIONS, CHECK_INS, MY_PROGRAM = "/api/v1/sessions/", "/api/v1/check-ins/", "/api/v1/me/program/"
 
 
