@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from coaching.accounts.roles import PRACTICE_ADMINS_GROUP, TRAINERS_GROUP
-from coaching.accounts.selectors import clients_for, profile_of, trainers_for
+from coaching.accounts.selectors import Profile, clients_for, profile_of, trainers_for
 from coaching.models import (
     Client,
     Invitation,
@@ -257,6 +257,7 @@ def invitation_send(*, actor: Actor, user: User) -> Sent:
     with transaction.atomic():
         if not _may_invite(actor, user):
             raise PermissionDenied("You cannot invite this person.")
+        profile = profile_of(user)  # (read by ``_may_invite``: no query)
         user = _locked(user)
         if not user.email:
             raise ValidationError({"email": "Add an email address to send the invitation to."})
@@ -279,13 +280,12 @@ def invitation_send(*, actor: Actor, user: User) -> Sent:
             expires_at=now + timedelta(days=settings.INVITATION_DAYS),
         )
     url = invitation_url(token)
-    return Sent(invitation, url, _email_invitation(invitation, url))
+    return Sent(invitation, url, _email_invitation(invitation, url, profile))
 
 
-def _email_invitation(invitation: Invitation, url: str) -> bool:
+def _email_invitation(invitation: Invitation, url: str, profile: Profile) -> bool:
     """Send the invitation's email (after its row is committed); False if the server refused."""
     user = invitation.user
-    profile = profile_of(user)
     person = profile.trainer or profile.client
     context = {
         "user": user,

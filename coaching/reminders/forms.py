@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from typing import Any, cast
-from zoneinfo import available_timezones
 
 from django import forms
 
 from coaching.models import ReminderPreferences
+from coaching.reminders.services import time_zones
 
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 
@@ -41,6 +41,6 @@ class ReminderPreferencesForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         zones = cast(forms.ChoiceField, self.fields["time_zone"])
-        zones.choices = [(z, z) for z in sorted(available_timezones())]
+        zones.choices = [(z, z) for z in sorted(time_zones())]
         for name in ("at", "check_in_at", "quiet_from", "quiet_until"):
             self.fields[name].error_messages["invalid"] = "A time of day, 00:00 to 23:59."

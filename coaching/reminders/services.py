@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -49,12 +50,14 @@ def preferences_of(client: Client) -> ReminderPreferences:
 
 
 def check_time_zone(name: str) -> str:
-    if name not in _time_zones():
+    if name not in time_zones():
         raise ValidationError({"time_zone": f"“{name}” is not a time zone (e.g. Europe/London)."})
     return name
 
 
-def _time_zones() -> frozenset[str]:
+@cache
+def time_zones() -> frozenset[str]:
+    """Every IANA time zone name (read from the system once per process)."""
     return frozenset(available_timezones())
 
 
@@ -79,8 +82,8 @@ def preferences_update(*, client: Client, **values: Any) -> ReminderPreferences:
     return prefs
 
 
-def unsubscribe_url(client: Client) -> str:
-    token = signing.dumps(client.pk, salt=UNSUBSCRIBE_SALT)
+def unsubscribe_url(client_id: int) -> str:
+    token = signing.dumps(client_id, salt=UNSUBSCRIBE_SALT)
     return str(settings.SITE_URL).rstrip("/") + reverse("reminders:unsubscribe", args=[token])
 
 
@@ -145,9 +148,8 @@ def _candidates(now: datetime) -> dict[int, Candidate]:
     ).values_list("client_id", "date"):
         checked[client_id].add(day)
     for client_id, candidate in found.items():
-        candidate.plan = rules.Plan(
-            weekdays=candidate.plan.weekdays,
-            starts_on=candidate.plan.starts_on,
+        candidate.plan = replace(
+            candidate.plan,
             logged=frozenset(logged[client_id]),
             checked_in=frozenset(checked[client_id]),
         )
@@ -219,8 +221,7 @@ def _deliver(reminder: Reminder, candidate: Candidate) -> tuple[str, str]:
     """Send one reminder by the channels the client chose; (status, error)."""
     if not (candidate.prefs.email and candidate.email):
         return Reminder.Status.SKIPPED, "No channel to send it by (Web Push is not set up yet)."
-    client = Client(pk=candidate.client_id)
-    unsubscribe = unsubscribe_url(client)
+    unsubscribe = unsubscribe_url(candidate.client_id)
     context = {
         "kind": reminder.kind,
         "day": reminder.day,
