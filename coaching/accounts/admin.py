@@ -19,12 +19,11 @@ from django.utils.html import format_html, format_html_join
 
 from coaching import hooks
 from coaching.accounts.forms import ClientAddForm, ClientChangeForm, TrainerAddForm
-from coaching.accounts.invitation_admin import InvitingAdmin, sent_message, with_invitation_state
+from coaching.accounts.invitation_admin import InvitingAdmin, with_invitation_state
 from coaching.accounts.selectors import client_get, client_list, profile_of, trainers_for
 from coaching.accounts.services import (
     client_create,
     client_update,
-    invitation_send,
     trainer_add,
 )
 from coaching.models import (
@@ -175,9 +174,7 @@ class ClientAdmin(InvitingAdmin, ServiceAdmin):
             **person,
         )
         if not data["password"]:  # they choose their own
-            sent = invitation_send(actor=request.user, user=client.user)
-            level = messages.SUCCESS if sent.emailed else messages.WARNING
-            self.message_user(request, sent_message(client.user, sent), level)
+            self.invite(request, client.user)
         return client
 
     # columns and read-only fields
@@ -429,12 +426,7 @@ class TrainerAdmin(InvitingAdmin, ServiceAdmin):
             is_practice_admin=data["is_practice_admin"],
             practice=data.get("practice"),
         )
-        sent = invitation_send(actor=request.user, user=trainer.user)
-        self.message_user(
-            request,
-            sent_message(trainer.user, sent),
-            messages.SUCCESS if sent.emailed else messages.WARNING,
-        )
+        self.invite(request, trainer.user)
         return trainer
 
     def get_list_display(self, request: HttpRequest) -> ListDisplay:

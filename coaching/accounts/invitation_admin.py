@@ -63,6 +63,13 @@ class InvitingAdmin(admin.ModelAdmin):
             actions[name] = (func, name, func.short_description)
         return actions
 
+    def invite(self, request: HttpRequest, person: User) -> None:
+        """Send the person an invitation and say how it went (the link, or that the mail server
+        refused); the service's refusals are the caller's to report."""
+        sent = invitation_send(actor=request.user, user=person)
+        level = messages.SUCCESS if sent.emailed else messages.WARNING
+        self.message_user(request, sent_message(person, sent), level)
+
     def invitation_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         obj = self.get_object(request, str(pk))
         if obj is None:  # not one the user may see: the admin's own answer
@@ -82,9 +89,7 @@ class InvitingAdmin(admin.ModelAdmin):
                         messages.SUCCESS if done else messages.WARNING,
                     )
                 else:
-                    sent = invitation_send(actor=request.user, user=person)
-                    level = messages.SUCCESS if sent.emailed else messages.WARNING
-                    self.message_user(request, sent_message(person, sent), level)
+                    self.invite(request, person)
             except PermissionDenied:
                 self.message_user(request, "You cannot invite this person.", messages.ERROR)
             except ValidationError as exc:
@@ -109,14 +114,11 @@ class InvitingAdmin(admin.ModelAdmin):
         for obj in queryset:
             person: User = obj.user  # type: ignore[attr-defined]
             try:
-                sent = invitation_send(actor=request.user, user=person)
+                self.invite(request, person)
             except PermissionDenied:
                 self.message_user(request, f"{person}: you cannot invite them.", messages.ERROR)
             except ValidationError as exc:
                 self.message_user(request, f"{person}: {refusal(exc)}", messages.ERROR)
-            else:
-                level = messages.SUCCESS if sent.emailed else messages.WARNING
-                self.message_user(request, sent_message(person, sent), level)
 
     @admin.action(description="Withdraw the selected people's pending invitations")
     def withdraw_invitations(self, request: HttpRequest, queryset: QuerySet[Model]) -> None:
