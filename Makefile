@@ -55,6 +55,7 @@ chromium:
 run: export DJANGO_DEBUG := $(or $(DJANGO_DEBUG),true)
 run: $(VENV)/.installed-base node_modules/.installed
 	@mkdir -p var
+	$(PY) manage.py push_key --dev
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_catalogue --new-only
 	$(PY) manage.py seed_demo

@@ -9,7 +9,7 @@ from coaching.programs.models import (
     ProgramTemplate,
     TemplatePrescription,
 )
-from coaching.reminders.models import Reminder, ReminderPreferences
+from coaching.reminders.models import PushSubscription, Reminder, ReminderPreferences
 
 __all__ = [
     "CheckIn",
@@ -21,6 +21,7 @@ __all__ = [
     "PrescriptionFields",
     "Program",
     "ProgramTemplate",
+    "PushSubscription",
     "Reminder",
     "ReminderPreferences",
     "ReviewState",

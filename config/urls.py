@@ -9,7 +9,7 @@ from coaching.accounts.api import ClientViewSet, LogoutView, MeView, TokenView
 from coaching.journal.api import CheckInViewSet, MyProgramView, SessionViewSet
 from coaching.privacy.api import MyExportView
 from coaching.programs.api import ProgramViewSet, TemplateViewSet
-from coaching.reminders.api import MyPreferencesView
+from coaching.reminders.api import MyDevicesView, MyDeviceView, MyPreferencesView
 from config.health import health
 from exercises.api import ExerciseViewSet
 from triage.api import FlagViewSet
@@ -30,6 +30,8 @@ api_v1 = [
     path("me/program/", MyProgramView.as_view(), name="me-program"),
     path("me/export/", MyExportView.as_view(), name="me-export"),
     path("me/preferences/", MyPreferencesView.as_view(), name="me-preferences"),
+    path("me/devices/", MyDevicesView.as_view(), name="me-devices"),
+    path("me/devices/<int:pk>/", MyDeviceView.as_view(), name="me-device"),
     *router.urls,
 ]
 

@@ -16,6 +16,7 @@ from coaching.models import (
     CheckIn,
     Client,
     Invitation,
+    PushSubscription,
     Reminder,
     ReminderPreferences,
     Session,
@@ -150,6 +151,11 @@ def client_export(*, actor: Actor, client: Client) -> dict[str, Any]:
             .order_by("day", "kind")
             .values("day", "kind", "status", "sent_at")
         ),
+        "push_devices": list(
+            PushSubscription.objects.filter(client=client)
+            .order_by("created_at", "pk")
+            .values("endpoint", "user_agent", "created_at", "last_sent_at")
+        ),
         "invitations": list(
             Invitation.objects.filter(user=user)
             .order_by("created_at", "pk")
@@ -180,6 +186,7 @@ def client_erase(*, actor: Actor, client: Client, mode: str) -> dict[str, int]:
     removed: dict[str, int] = {
         "devices": AuthToken.objects.filter(user=user).delete()[0],
         "invitations": Invitation.objects.filter(user=user).delete()[0],
+        "push_devices": PushSubscription.objects.filter(client=client).delete()[0],
         "login_records": AccessAttempt.objects.filter(username=user.username).delete()[0]
         + AccessLog.objects.filter(username=user.username).delete()[0],
     }

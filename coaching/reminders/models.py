@@ -77,3 +77,23 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for {self.client} on {self.day}"
+
+
+class PushSubscription(models.Model):
+    """One device's Web Push subscription (what the browser's ``PushManager.subscribe`` gave):
+    the push service's endpoint and the keys a message is encrypted with. Dropped when the push
+    service says it is gone (404/410) or the client turns notifications off on that device."""
+
+    client = models.ForeignKey(Client, on_delete=models.CASCADE, related_name="push_subscriptions")
+    endpoint = models.URLField(max_length=1000, unique=True)
+    p256dh = models.CharField(max_length=100, help_text="The device's public key (base64url).")
+    auth = models.CharField(max_length=40, help_text="The device's auth secret (base64url).")
+    user_agent = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Device of {self.client} ({self.user_agent[:40] or 'browser'})"

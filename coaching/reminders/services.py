@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from typing import Any
@@ -28,8 +28,17 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from coaching.models import CheckIn, Client, Program, Reminder, ReminderPreferences, Session
+from coaching.models import (
+    CheckIn,
+    Client,
+    Program,
+    PushSubscription,
+    Reminder,
+    ReminderPreferences,
+    Session,
+)
 from coaching.reminders import due as rules
+from coaching.reminders import push
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +120,7 @@ class Candidate:
     username: str
     prefs: ReminderPreferences
     plan: rules.Plan
+    devices: list[PushSubscription] = field(default_factory=list)
 
 
 def _candidates(now: datetime) -> dict[int, Candidate]:
@@ -194,12 +204,18 @@ def reminders_send(*, now: datetime | None = None) -> Pass:
     new = [Reminder(client_id=c, day=d, kind=k) for c, d, k in sorted(wanted - existing)]
     Reminder.objects.bulk_create(new, ignore_conflicts=True)  # another beat may have written one
     retry_from = (now - timedelta(days=2)).date()
-    sendable = Reminder.objects.filter(
-        Q(status=Reminder.Status.PENDING)
-        | Q(status=Reminder.Status.FAILED, attempts__lt=MAX_ATTEMPTS),
-        client_id__in=list(candidates),
-        day__gte=retry_from,
-    ).order_by("pk")
+    sendable = list(
+        Reminder.objects.filter(
+            Q(status=Reminder.Status.PENDING)
+            | Q(status=Reminder.Status.FAILED, attempts__lt=MAX_ATTEMPTS),
+            client_id__in=list(candidates),
+            day__gte=retry_from,
+        ).order_by("pk")
+    )
+    if push.configured():
+        pushing = {r.client_id for r in sendable if candidates[r.client_id].prefs.push}
+        for device in PushSubscription.objects.filter(client_id__in=list(pushing)):
+            candidates[device.client_id].devices.append(device)
     sent = failed = skipped = 0
     for reminder in sendable:
         claimed = Reminder.objects.filter(
@@ -217,10 +233,46 @@ def reminders_send(*, now: datetime | None = None) -> Pass:
     return Pass(len(new), sent, failed, skipped)
 
 
+PUSH_TEXT = {
+    Reminder.Kind.SESSION: ("Time for today's exercises", "Log your session when you are done.", "/log/"),
+    Reminder.Kind.CHECK_IN: ("How is your back this morning?", "Your check-in takes a minute.", "/check-in/"),
+    Reminder.Kind.NUDGE: ("We missed you", "A few minutes today help. Anything worrying? Tell your trainer.", "/"),
+}  # fmt: skip
+
+
 def _deliver(reminder: Reminder, candidate: Candidate) -> tuple[str, str]:
-    """Send one reminder by the channels the client chose; (status, error)."""
-    if not (candidate.prefs.email and candidate.email):
-        return Reminder.Status.SKIPPED, "No channel to send it by (Web Push is not set up yet)."
+    """Send one reminder by every channel the client chose and can be reached by (their email
+    address, their devices); (status, error). Sent when one channel delivered; failed (retried by
+    the next passes) when every channel tried failed; skipped when there is none."""
+    prefs = candidate.prefs
+    by_email = prefs.email and bool(candidate.email)
+    by_push = prefs.push and push.configured() and bool(candidate.devices)
+    if not (by_email or by_push):
+        why = "no email address" if prefs.email else ""
+        if prefs.push:
+            why = why or ("Web Push is not configured" if not push.configured() else "no device")
+        return Reminder.Status.SKIPPED, f"No channel to send it by ({why or 'none chosen'})."
+    delivered, errors = False, []
+    if by_email:
+        try:
+            _email(reminder, candidate)
+            delivered = True
+        except Exception as exc:  # the row keeps the error; the next pass retries
+            log.warning("reminder %s not emailed", reminder.pk, exc_info=True)
+            errors.append(f"email: {type(exc).__name__}: {exc}")
+    if by_push:
+        title, body, path = PUSH_TEXT[Reminder.Kind(reminder.kind)]
+        message = {"title": title, "body": body, "url": path, "tag": f"reminder-{reminder.kind}"}
+        result = push.push_send(candidate.devices, message)
+        delivered = delivered or result.sent > 0
+        errors += result.errors
+        if not result.sent and not result.errors:  # every device had gone
+            errors.append("push: the devices have unsubscribed")
+    status = Reminder.Status.SENT if delivered else Reminder.Status.FAILED
+    return status, "; ".join(errors)[:500]
+
+
+def _email(reminder: Reminder, candidate: Candidate) -> None:
     unsubscribe = unsubscribe_url(candidate.client_id)
     context = {
         "kind": reminder.kind,
@@ -229,7 +281,7 @@ def _deliver(reminder: Reminder, candidate: Candidate) -> tuple[str, str]:
         "site": str(settings.SITE_URL).rstrip("/"),
         "unsubscribe": unsubscribe,
     }
-    message = EmailMessage(
+    EmailMessage(
         subject=render_to_string("portal/email/reminder_subject.txt", context).strip(),
         body=render_to_string("portal/email/reminder.txt", context),
         to=[candidate.email],
@@ -237,10 +289,4 @@ def _deliver(reminder: Reminder, candidate: Candidate) -> tuple[str, str]:
             "List-Unsubscribe": f"<{unsubscribe}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
-    )
-    try:
-        message.send()
-    except Exception as exc:  # the row keeps the error; the next pass retries
-        log.warning("reminder %s not emailed", reminder.pk, exc_info=True)
-        return Reminder.Status.FAILED, f"{type(exc).__name__}: {exc}"[:500]
-    return Reminder.Status.SENT, ""
+    ).send()

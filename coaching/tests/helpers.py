@@ -18,6 +18,7 @@ from coaching.models import (
     Prescription,
     Program,
     ProgramTemplate,
+    PushSubscription,
     ReminderPreferences,
     Session,
     Set,
@@ -64,6 +65,9 @@ def state() -> dict[str, Any]:
         "flag_events": FlagEvent.objects.count(),
         "reminder_preferences": list(
             ReminderPreferences.objects.order_by("pk").values_list("client_id", "updated_at")
+        ),
+        "push_subscriptions": list(
+            PushSubscription.objects.order_by("pk").values_list("pk", "client_id", "auth")
         ),
     }
 

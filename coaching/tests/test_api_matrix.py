@@ -24,6 +24,7 @@ import yaml
 from rest_framework.test import APIClient
 
 from coaching.models import Client, Program, ProgramTemplate
+from coaching.reminders.tests.test_push import Device
 from coaching.tests.factories import session_body
 from coaching.tests.helpers import NEW_PASSWORD, api, state
 
@@ -42,6 +43,8 @@ ACTORS = (
 )  # fmt: skip
 CLIENTS, PROGRAMS, TEMPLATES = "/api/v1/clients/", "/api/v1/programs/", "/api/v1/templates/"
 SESSIONS, CHECK_INS, FLAGS = "/api/v1/sessions/", "/api/v1/check-ins/", "/api/v1/flags/"
+DEVICES = "/api/v1/me/devices/"  # another client's device: test_push.py
+DEVICE = Device("https://push.example.com/send/matrix").subscription()
 
 
 def user_of(request: pytest.FixtureRequest, world: Any, actor: str) -> Any:
@@ -164,6 +167,9 @@ ROUTES: dict[str, tuple[str, Path, Body]] = {
                       "check_in_at": "09:00", "time_zone": "Europe/London", "quiet_from": None,
                       "quiet_until": None},
     ),
+    "my devices": ("get", lambda w: DEVICES, None),
+    "my device subscribe": ("post", lambda w: DEVICES, lambda w, a: DEVICE),
+    "my device unsubscribe (unknown)": ("delete", lambda w: f"{DEVICES}999999/", None),
     "sessions list": ("get", lambda w: SESSIONS, None),
     "session create, client A's program": ("post", lambda w: SESSIONS, a_session),
     "session A retrieve": ("get", lambda w: f"{SESSIONS}{w.session_a.pk}/", None),
@@ -225,6 +231,9 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "my preferences":                        (401, 200, 200, 403, 403, 403, 403, 403, 403, 403),
     "my preferences change":                 (401, 200, 200, 403, 403, 403, 403, 403, 403, 403),
     "my preferences replace":                (401, 200, 200, 403, 403, 403, 403, 403, 403, 403),
+    "my devices":                            (401, 200, 200, 403, 403, 403, 403, 403, 403, 403),
+    "my device subscribe":                   (401, 201, 201, 403, 403, 403, 403, 403, 403, 403),
+    "my device unsubscribe (unknown)":       (401, 404, 404, 403, 403, 403, 403, 403, 403, 403),
     "sessions list":                         (401, 200, 200, 403, 403, 403, 403, 403, 403, 403),
     "session create, client A's program":    (401, 201, 400, 403, 403, 403, 403, 403, 403, 403),
     "session A retrieve":                    (401, 200, 404, 404, 404, 404, 404, 404, 404, 404),

@@ -77,6 +77,7 @@ STATE_DEPENDENT = [
     "check_ins_create",
     "me_preferences_update",  # an IANA time zone; quiet hours with both ends or neither
     "me_preferences_partial_update",
+    "me_devices_create",  # a push service's https endpoint, a P-256 key, a 16-byte secret
 ]
 POSITIVE_STATUSES = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 
