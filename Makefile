@@ -43,6 +43,13 @@ node_modules/.installed: package.json package-lock.json
 	$(NPM) ci --no-audit --no-fund
 	touch $@
 
+# The offline portal's scripts (frontend/: the page's outbox and the service worker with
+# Workbox), bundled by esbuild from node_modules into static/dist/ (built, never committed).
+FRONTEND := $(wildcard frontend/*.js)
+static/dist/.built: $(FRONTEND) node_modules/.installed
+	$(NPM) run --silent build
+	touch $@
+
 # Debian's chromium for the browser tests, installed once (apt-get; sudo only when not root).
 chromium:
 	@if [ ! -x $(CHROMIUM) ]; then \
@@ -53,7 +60,7 @@ chromium:
 
 ## make run: install, migrate, load the catalogue and demo data, start web + worker + beat.
 run: export DJANGO_DEBUG := $(or $(DJANGO_DEBUG),true)
-run: $(VENV)/.installed-base node_modules/.installed
+run: $(VENV)/.installed-base node_modules/.installed static/dist/.built
 	@mkdir -p var
 	$(PY) manage.py push_key --dev
 	$(PY) manage.py migrate --no-input
@@ -64,7 +71,7 @@ run: $(VENV)/.installed-base node_modules/.installed
 	@exec $(VENV)/bin/honcho -f Procfile.dev start
 
 ## make test: install everything, lint, check the layering, the types and migrations, run the suite on PostgreSQL + Redis.
-test: $(VENV)/.installed-dev node_modules/.installed chromium check-services
+test: $(VENV)/.installed-dev node_modules/.installed static/dist/.built chromium check-services
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
@@ -107,4 +114,4 @@ bench-load: $(VENV)/.installed-dev check-services
 	$(PY) bench/load.py
 
 clean:
-	rm -rf $(VENV) $(TOOLS) var staticfiles node_modules
+	rm -rf $(VENV) $(TOOLS) var staticfiles node_modules static/dist

@@ -25,7 +25,16 @@ from django.utils import timezone
 
 from coaching.journal.selectors import loggable_prescriptions
 from coaching.journal.services import CheckInSpec, EntrySpec, SessionSpec, SetSpec
-from coaching.journal.vocabulary import PAIN_MAX, PAIN_MIN, PainLocation, PainQuality, Symptom
+from coaching.journal.vocabulary import (
+    EMERGENCY_MESSAGE,
+    PAIN_MAX,
+    PAIN_MIN,
+    URGENT_MESSAGE,
+    PainLocation,
+    PainQuality,
+    Symptom,
+    safety_for,
+)
 from coaching.models import Prescription, Program
 from coaching.programs import limits
 from coaching.shared.forms import add_service_error
@@ -49,10 +58,24 @@ class PainField(forms.TypedChoiceField):
         super().__init__(choices=PAIN_CHOICES, coerce=int, empty_value=None, **kwargs)
 
 
+class SymptomBoxes(forms.CheckboxSelectMultiple):
+    """Each box says what it means for safety (``data-level``: emergency or urgent), so that the
+    page answers the moment it is ticked, with or without a network (js/portal.js)."""
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(*args, **kwargs)
+        safety = safety_for([option["value"]])
+        if safety is not None:
+            option["attrs"]["data-level"] = safety.level
+        return option
+
+
 class SymptomField(forms.MultipleChoiceField):
     """The symptom checklist, worded as clients see it (coaching/journal/vocabulary.py)."""
 
-    widget = forms.CheckboxSelectMultiple
+    widget = SymptomBoxes
+    # the answers the page shows at once (the same words as the safety page after saving)
+    answers = {"emergency": EMERGENCY_MESSAGE, "urgent": URGENT_MESSAGE}
 
     def __init__(self, **kwargs: Any) -> None:
         kwargs.setdefault("label", "Have you noticed any of these?")
@@ -109,7 +132,10 @@ class SessionForm(KeyedForm):
     performed_at = forms.DateTimeField(
         label="When did you exercise?",
         help_text="Now, unless you are logging a session from earlier.",
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        # data-fresh: a page kept for offline use sets it to the moment it is opened
+        widget=forms.DateTimeInput(
+            attrs={"type": "datetime-local", "data-fresh": "now"}, format="%Y-%m-%dT%H:%M"
+        ),
         error_messages={"invalid": "Enter a date and time, for example 2025-06-03 09:30."},
     )
 
@@ -410,7 +436,7 @@ class SessionLogForm:
 class CheckInForm(KeyedForm):
     date = forms.DateField(
         label="Date",
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=forms.DateInput(attrs={"type": "date", "data-fresh": "today"}, format="%Y-%m-%d"),
         error_messages={"invalid": "Enter a date, for example 2025-06-03."},
     )
     pain = PainField(label="How much does your back hurt this morning?")

@@ -4,7 +4,7 @@ Today (home), logging a session, the morning check-in, the safety answer and the
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from coaching.portal import invitations, views
+from coaching.portal import invitations, offline, views
 
 app_name = "portal"
 
@@ -13,6 +13,11 @@ urlpatterns = [
     path("log/", views.session_log_view, name="log"),
     path("check-in/", views.check_in_view, name="check_in"),
     path("history/", views.history_view, name="history"),
+    # the installable portal: its service worker (at the root, to control every page), its
+    # manifest, and the page shown offline for a page never kept
+    path("sw.js", offline.service_worker, name="service_worker"),
+    path("manifest.webmanifest", offline.manifest, name="manifest"),
+    path("offline/", offline.offline_page, name="offline"),
     path("my-data/", views.my_data_view, name="my_data"),
     path("sessions/<int:pk>/safety/", views.session_safety_view, name="session_safety"),
     path("check-ins/<int:pk>/safety/", views.check_in_safety_view, name="check_in_safety"),

@@ -11,6 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 from coaching.models import Client
 from coaching.portal.forms import form_errors
 from coaching.portal.views import client_only
+from coaching.reminders import push
 from coaching.reminders.forms import ReminderPreferencesForm
 from coaching.reminders.services import preferences_of, preferences_update, unsubscribe_client
 from coaching.shared.forms import add_service_error
@@ -30,7 +31,12 @@ def settings_view(request: HttpRequest, client: Client) -> HttpResponse:
         else:
             messages.success(request, "Your reminder settings are saved.")
             return redirect("reminders:settings")
-    context = {"form": form, "errors": form_errors(form, ""), "is_client": True}
+    context = {
+        "form": form,
+        "errors": form_errors(form, ""),
+        "is_client": True,
+        "push_key": push.public_key(),
+    }
     return render(request, "portal/reminders.html", context)
 
 

@@ -76,6 +76,9 @@ PORTAL: dict[str, tuple[int, ...]] = {
     "portal:password_reset": (200,) * 9,
     "portal:password_reset_done": (200,) * 9,
     "portal:password_reset_complete": (200,) * 9,
+    "portal:service_worker": (200,) * 9,  # the installable portal's files: nothing personal
+    "portal:manifest": (200,) * 9,
+    "portal:offline": (200,) * 9,
     "catalogue:list": S,
     "catalogue:detail": S,
 }

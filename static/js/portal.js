@@ -30,6 +30,23 @@
       });
     });
 
+    // The safety answer never waits for the network: ticking a red-flag symptom shows what to
+    // do at once (emergency wins over urgent), from the levels the page carries on its boxes.
+    document.querySelectorAll("[data-symptoms]").forEach(function (group) {
+      var boxes = group.querySelectorAll("input[type=checkbox]");
+      var answers = group.querySelectorAll("[data-answer]");
+      var sync = function () {
+        var level = null;
+        boxes.forEach(function (box) {
+          if (!box.checked || !box.dataset.level) return;
+          if (box.dataset.level === "emergency" || level === null) level = box.dataset.level;
+        });
+        answers.forEach(function (answer) { answer.hidden = answer.dataset.answer !== level; });
+      };
+      boxes.forEach(function (box) { box.addEventListener("change", sync); });
+      sync();
+    });
+
     // "I did not do this exercise today" folds the exercise's questions away.
     document.querySelectorAll("[data-entry]").forEach(function (entry) {
       var box = entry.querySelector(".skip input[type=checkbox]");
