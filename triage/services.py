@@ -28,7 +28,7 @@ from django.utils import timezone
 from coaching.accounts.selectors import client_scope
 from coaching.models import CheckIn, Client, Prescription, Program, ReviewState, Session, User
 from coaching.programs.services import prescription_replace
-from coaching.shared.bulk import bulk_insert
+from coaching.shared.bulk import bulk_change, bulk_insert
 from coaching.shared.selectors import Actor
 from exercises.models import Exercise
 from triage import reconcile
@@ -169,8 +169,8 @@ def _reconcile(
 ) -> _Written:
     """Make each client's open flags what ``findings`` say (``triage.reconcile.plan``), in a
     constant number of queries whatever the number of clients and flags: one read, at most
-    two bulk updates, one update, and two bulk inserts (``bulk_insert``: COPY on PostgreSQL).
-    The open flags are read as plain rows; instances are made only of those that change."""
+    two bulk changes and one update, and two bulk inserts (``bulk_change`` and
+    ``bulk_insert``: COPY on PostgreSQL). The flags are read and written as plain rows."""
     open_flags: dict[int, list[OpenFlag]] = defaultdict(list)
     times_fired: dict[int, int] = {}
     for row in (
@@ -194,8 +194,8 @@ def _reconcile(
 
     thresholds = th.as_dict()
     new: list[dict[str, Any]] = []
-    refreshed: list[Flag] = []
-    withdrawn: list[Flag] = []
+    refreshed: list[dict[str, Any]] = []
+    withdrawn: list[dict[str, Any]] = []
     stopped: list[int] = []
     events: list[dict[str, Any]] = []
 
@@ -211,33 +211,34 @@ def _reconcile(
             explain=partial(_why_withdrawn, history, th, now, client_findings),
         )
         for state, f in todo.refreshed:
-            flag = Flag(
-                pk=state.id,
-                evidence=f.evidence,
-                reason=f.reason,
-                log_keys=sorted(f.log_keys | state.log_keys),
-                thresholds=thresholds,
-                times_fired=times_fired[state.id] + 1,
-                last_fired_at=now,
-                updated_at=now,
-                not_firing_since=None,
-                **_suggestion_fields(f),
+            refreshed.append(
+                {
+                    "pk": state.id,
+                    "evidence": f.evidence,
+                    "reason": f.reason,
+                    "log_keys": sorted(f.log_keys | state.log_keys),
+                    "thresholds": thresholds,
+                    "times_fired": times_fired[state.id] + 1,
+                    "last_fired_at": now,
+                    "updated_at": now,
+                    "not_firing_since": None,
+                    **_suggestion_fields(f),
+                }
             )
-            refreshed.append(flag)
             event(
-                flag.pk,
+                state.id,
                 FlagEvent.Action.REFRESHED,
                 "firing again" if state.not_firing_since else "",
             )
         for state, why in todo.withdrawn:
             withdrawn.append(
-                Flag(
-                    pk=state.id,
-                    status=Flag.Status.WITHDRAWN,
-                    withdraw_reason=why,
-                    decided_at=now,
-                    updated_at=now,
-                )
+                {
+                    "pk": state.id,
+                    "status": Flag.Status.WITHDRAWN,
+                    "withdraw_reason": why,
+                    "decided_at": now,
+                    "updated_at": now,
+                }
             )
             event(state.id, FlagEvent.Action.WITHDRAWN, why)
         for state in todo.stopped:
@@ -269,12 +270,8 @@ def _reconcile(
             }
             for f in todo.opened
         ]
-    if refreshed:
-        Flag.objects.bulk_update(refreshed, REFRESHED_FIELDS)
-    if withdrawn:
-        Flag.objects.bulk_update(
-            withdrawn, ["status", "withdraw_reason", "decided_at", "updated_at"]
-        )
+    bulk_change(Flag, refreshed, REFRESHED_FIELDS)
+    bulk_change(Flag, withdrawn, ["status", "withdraw_reason", "decided_at", "updated_at"])
     if stopped:
         Flag.objects.filter(pk__in=stopped).update(not_firing_since=now, updated_at=now)
     created = bulk_insert(Flag, new)
@@ -284,7 +281,7 @@ def _reconcile(
     return _Written(
         [(pk, row["urgency"]) for pk, row in zip(created, new, strict=True)],
         len(refreshed),
-        [flag.pk for flag in withdrawn],
+        [row["pk"] for row in withdrawn],
         len(stopped),
     )
 

@@ -19,7 +19,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from django.db import connections, models, router
+from django.db import connections, models, router, transaction
 from django.utils import timezone
 
 
@@ -72,3 +72,49 @@ def _prepare(field: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
         encoder = field.encoder
         return lambda value: json.dumps(value, cls=encoder)
     return None
+
+
+def bulk_change(
+    model: type[models.Model], rows: Sequence[Mapping[str, Any]], fields: Sequence[str]
+) -> int:
+    """Set ``fields`` of existing rows to the values given (each row: ``"pk"`` and those
+    fields), inside the caller's transaction; how many rows changed.
+
+    Why: Django's ``bulk_update`` writes one ``CASE WHEN pk = … THEN …`` per row and field and
+    resolves each as an expression: for the nightly review's ten thousand refreshed flags that
+    was three quarters of the night. Here the values are COPied into a temporary table and the
+    table is updated from it in one statement. Other databases get ``bulk_update``."""
+    if not rows:
+        return 0
+    db = router.db_for_write(model)
+    connection = connections[db]
+    meta = model._meta
+    pk = meta.pk
+    assert pk is not None
+    changed = [meta.get_field(name) for name in fields]
+    if connection.vendor != "postgresql":
+        objs = [model(pk=row["pk"], **{name: row[name] for name in fields}) for row in rows]
+        return model._default_manager.using(db).bulk_update(objs, list(fields))
+    quote = connection.ops.quote_name
+    table, scratch = quote(str(meta.db_table)), quote(f"bulk_change_{meta.db_table}")
+    columns = [quote(str(c)) for c in (pk.column, *(f.column for f in changed))]
+    prepare = [_prepare(f) for f in changed]  # type: ignore[arg-type]
+    # the statements name only the model's quoted table and columns; the values go by COPY
+    names = ", ".join(columns)
+    create = f"CREATE TEMPORARY TABLE {scratch} ON COMMIT DROP AS SELECT {names} FROM {table} WITH NO DATA"  # noqa: S608
+    assignments = ", ".join(f"{c} = s.{c}" for c in columns[1:])
+    update = f"UPDATE {table} AS t SET {assignments} FROM {scratch} AS s WHERE t.{columns[0]} = s.{columns[0]}"  # noqa: S608
+    with transaction.atomic(using=db), connection.cursor() as cursor:
+        cursor.execute(create)
+        copying = cursor.cursor.copy(f"COPY {scratch} ({names}) FROM STDIN")
+        with connection.wrap_database_errors, copying as copy:
+            for row in rows:
+                values = [row["pk"]]
+                for name, prep in zip(fields, prepare, strict=True):
+                    value = row[name]
+                    values.append(value if prep is None or value is None else prep(value))
+                copy.write_row(values)
+        cursor.execute(update)
+        count = cursor.rowcount
+        cursor.execute(f"DROP TABLE {scratch}")
+    return count

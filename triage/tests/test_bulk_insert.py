@@ -12,7 +12,7 @@ from django.db import IntegrityError, connection, connections, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from coaching.shared.bulk import bulk_insert
+from coaching.shared.bulk import bulk_change, bulk_insert
 from coaching.tests.factories import ClientFactory
 from triage.models import Flag, FlagEvent
 
@@ -136,3 +136,71 @@ def test_no_rows_no_query_and_other_databases_get_bulk_create(monkeypatch: Any) 
     assert [{**r, "client_id": 0} for r in _stored(created)] == [
         {**r, "client_id": 0} for r in _stored(copied)
     ]
+
+
+# --- bulk_change: the review's refreshed and withdrawn flags ------------------------------------
+
+
+def _changes(ids: list[int], now: Any) -> list[dict[str, Any]]:
+    return [
+        {
+            "pk": pk,
+            "reason": f"changed {n}: {AWKWARD}",
+            "evidence": {"reports": [{"note": AWKWARD}], "n": n},
+            "log_keys": ["session:9"],
+            "times_fired": 7 + n,
+            "not_firing_since": None if n else now,
+            "suggested_exercise_id": None,
+        }
+        for n, pk in enumerate(ids)
+    ]
+
+
+CHANGED = ["reason", "evidence", "log_keys", "times_fired", "not_firing_since",
+           "suggested_exercise_id"]  # fmt: skip
+
+
+def test_bulk_change_writes_what_bulk_update_writes_and_leaves_the_rest(monkeypatch: Any) -> None:
+    now = timezone.now()
+    copied = bulk_insert(Flag, _rows(ClientFactory().pk, now))
+    updated = bulk_insert(Flag, _rows(ClientFactory().pk, now))
+    untouched = _stored(copied)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert bulk_change(Flag, _changes(copied, now), CHANGED) == 3
+    statements = [q["sql"] for q in queries if "SAVEPOINT" not in q["sql"]]
+    assert len(statements) == 3  # the scratch table, the update, its drop (COPY is not logged)
+    monkeypatch.setattr(connection, "vendor", "sqlite")  # Django's bulk_update, on this database
+    assert bulk_change(Flag, _changes(updated, now), CHANGED) == 3
+    monkeypatch.undo()
+
+    def without_client(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [{k: v for k, v in row.items() if k != "client_id"} for row in rows]
+
+    assert without_client(_stored(copied)) == without_client(_stored(updated))
+    for before, after in zip(untouched, _stored(copied), strict=True):
+        assert after["times_fired"] >= 7
+        assert after["reason"].endswith(AWKWARD)
+        assert {k: v for k, v in after.items() if k not in CHANGED} == {
+            k: v for k, v in before.items() if k not in CHANGED
+        }
+    assert {r["client_id"] for r in _stored(copied)} != {r["client_id"] for r in _stored(updated)}
+
+
+def test_bulk_change_twice_in_one_transaction_and_a_failure_changes_nothing() -> None:
+    client = ClientFactory()
+    now = timezone.now()
+    ids = bulk_insert(Flag, _rows(client.pk, now))
+    with transaction.atomic():
+        bulk_change(Flag, [{"pk": ids[0], "reason": "one"}], ["reason"])
+        bulk_change(Flag, [{"pk": ids[1], "reason": "two"}], ["reason"])
+    assert list(
+        Flag.objects.filter(pk__in=ids[:2]).order_by("pk").values_list("reason", flat=True)
+    ) == [
+        "one",
+        "two",
+    ]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bulk_change(Flag, [{"pk": ids[2], "reason": "x", "rule": None}], ["reason", "rule"])
+    assert Flag.objects.get(pk=ids[2]).reason.startswith("RF-SHARP")
+    assert bulk_change(Flag, [], ["reason"]) == 0
