@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from django.db import connections, models, router, transaction
 from django.utils import timezone
@@ -91,14 +91,14 @@ def bulk_change(
     meta = model._meta
     pk = meta.pk
     assert pk is not None
-    changed = [meta.get_field(name) for name in fields]
+    changed = [cast(models.Field[Any, Any], meta.get_field(name)) for name in fields]
     if connection.vendor != "postgresql":
         objs = [model(pk=row["pk"], **{name: row[name] for name in fields}) for row in rows]
         return model._default_manager.using(db).bulk_update(objs, list(fields))
     quote = connection.ops.quote_name
     table, scratch = quote(str(meta.db_table)), quote(f"bulk_change_{meta.db_table}")
     columns = [quote(str(c)) for c in (pk.column, *(f.column for f in changed))]
-    prepare = [_prepare(f) for f in changed]  # type: ignore[arg-type]
+    prepare = [_prepare(f) for f in changed]
     # the statements name only the model's quoted table and columns; the values go by COPY
     names = ", ".join(columns)
     create = f"CREATE TEMPORARY TABLE {scratch} ON COMMIT DROP AS SELECT {names} FROM {table} WITH NO DATA"  # noqa: S608
