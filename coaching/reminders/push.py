@@ -22,6 +22,7 @@ import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
+from django.core.checks import CheckMessage, Error
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -172,3 +173,21 @@ def push_send(devices: list[PushSubscription], message: dict[str, Any]) -> Deliv
         log.info("dropped %d push subscriptions the push service no longer knows", len(gone))
     result.sent, result.gone = len(delivered), len(gone)
     return result
+
+
+def check_vapid_key(**kwargs: Any) -> list[CheckMessage]:
+    """A system check (``manage.py check``, and every start): a VAPID key that is set must be
+    one, or every push would fail at send time."""
+    if not configured():
+        return []
+    try:
+        public_key()
+    except (ValueError, binascii.Error, TypeError) as exc:
+        return [
+            Error(
+                f"VAPID_PRIVATE_KEY is not a P-256 private key ({type(exc).__name__}).",
+                hint="Make one with `manage.py push_key`, or leave it empty for no Web Push.",
+                id="coaching.E001",
+            )
+        ]
+    return []

@@ -290,3 +290,14 @@ def test_devices_are_in_the_export_and_go_with_erasure(world, push_service, mode
 
     assert removed["push_devices"] == 1
     assert not PushSubscription.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("key", "errors"), [("", 0), ("not-a-key", 1), ("AAAA", 1), (push.generate_private_key(), 0)]
+)
+def test_a_bad_vapid_key_fails_the_system_check(settings, key, errors):
+    settings.VAPID_PRIVATE_KEY = key
+    found = push.check_vapid_key()
+    assert len(found) == errors
+    if errors:
+        assert found[0].id == "coaching.E001"
