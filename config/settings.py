@@ -359,10 +359,10 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 # push_key` makes one) and the contact the push services may write to. With no key, push
 # reminders are recorded as skipped. In development (DJANGO_DEBUG) the key `make run` wrote to
 # var/vapid-private-key is used when the environment gives none.
-_DEV_VAPID_FILE = BASE_DIR / "var" / "vapid-private-key"
+DEV_VAPID_FILE = VAR_DIR / "vapid-private-key"
 VAPID_PRIVATE_KEY = env.str(
     "VAPID_PRIVATE_KEY",
-    default=_DEV_VAPID_FILE.read_text().strip() if DEBUG and _DEV_VAPID_FILE.exists() else "",
+    default=DEV_VAPID_FILE.read_text().strip() if DEBUG and DEV_VAPID_FILE.exists() else "",
 )
 VAPID_SUBJECT = env.str("VAPID_SUBJECT", default=f"mailto:{DEFAULT_FROM_EMAIL}")
 # how long an invitation link works (coaching.accounts.services.invitation_send)

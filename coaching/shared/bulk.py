@@ -91,7 +91,7 @@ def bulk_change(
     meta = model._meta
     pk = meta.pk
     assert pk is not None
-    changed = [cast(models.Field[Any, Any], meta.get_field(name)) for name in fields]
+    changed = [cast("models.Field[Any, Any]", meta.get_field(name)) for name in fields]
     if connection.vendor != "postgresql":
         objs = [model(pk=row["pk"], **{name: row[name] for name in fields}) for row in rows]
         return model._default_manager.using(db).bulk_update(objs, list(fields))

@@ -15,6 +15,8 @@ import pytest
 from coaching.journal.vocabulary import Symptom
 from coaching.models import CheckIn, Session
 from coaching.tests.browser_support import fill_session, rate, sign_in
+from coaching.tests.helpers import wait_for
+from triage.models import Flag
 
 pytestmark = pytest.mark.browser
 
@@ -55,26 +57,30 @@ def outbox_size(page: Any) -> int:
     )
 
 
-def duplicate_in_outbox(page: Any) -> None:
-    """A second copy of the waiting record, as a replay would send it twice."""
+def duplicate_in_outbox(page: Any, label: str) -> None:
+    """A second copy of the waiting record labelled ``label``, as a replay would send it."""
     page.evaluate(
-        """() => new Promise((resolve) => {
+        """(label) => new Promise((resolve) => {
             const open = indexedDB.open("coaching-outbox");
             open.onsuccess = () => {
                 const store = open.result.transaction("records", "readwrite").objectStore("records");
                 store.getAll().onsuccess = (event) => {
-                    const record = event.target.result[0];
+                    const record = event.target.result.find((r) => r.label === label);
                     store.put({ ...record, key: record.key + "-again", savedAt: new Date().toISOString() });
                     store.transaction.oncomplete = () => resolve();
                 };
             };
-        })"""
+        })""",
+        label,
     )
 
 
-def test_a_check_in_saved_offline_is_sent_once_when_the_network_returns(
-    phone, live_server, someone
+def test_a_session_and_a_check_in_saved_offline_are_stored_once_and_reviewed(
+    phone, live_server, someone, celery_worker
 ):
+    """The issue's scenario: install, go offline, log a session and a check-in, come back
+    online, and find exactly one of each on the server, reviewed by a real worker; with a
+    replay of the check-in in between, and the safety answer offline."""
     base = live_server.url
     sign_in(phone, base, "robin")
     controlled(phone, base)
@@ -82,20 +88,18 @@ def test_a_check_in_saved_offline_is_sent_once_when_the_network_returns(
         "/manifest.webmanifest"
     )
 
-    print(
-        phone.evaluate(
-            """async () => { const c = await caches.open("portal-pages"); const ks = await c.keys(); const out = []; for (const k of ks) { const r = await c.match(k); out.push([k.url, r.status, [...r.headers.entries()].join(";")]); } return out; }"""
-        )
-    )
     phone.context.set_offline(True)
-    phone.goto(base + "/check-in/")  # from the phone's copy
-    print(phone.content()[:1500])
-    assert phone.get_by_role("heading", name="Morning check-in").is_visible()
+    phone.goto(base + "/log/")  # from the phone's copy
     assert phone.get_by_text("You are offline.").is_visible()
+    fill_session(phone, pain=2)
+    phone.get_by_role("button", name="Save this session").click()
+    phone.get_by_role("heading", name="Saved on this phone").wait_for()
+
+    phone.goto(base + "/check-in/")
+    assert phone.get_by_role("heading", name="Morning check-in").is_visible()
     rate(phone, "How much does your back hurt", 4)
     rate(phone, "How stiff does it feel?", 3)
-
-    # the safety answer, with no network: urgent, then emergency wins, then gone again
+    # the safety answer, with no network: urgent, then emergency wins, then urgent again
     phone.get_by_label(Symptom.FEVER.label).check()
     assert phone.get_by_role("alert").filter(has_text=URGENT).is_visible()
     phone.get_by_label(Symptom.BOTH_LEGS.label).check()
@@ -104,23 +108,33 @@ def test_a_check_in_saved_offline_is_sent_once_when_the_network_returns(
     phone.get_by_label(Symptom.BOTH_LEGS.label).uncheck()
     assert not phone.get_by_text(EMERGENCY).is_visible()
     assert phone.get_by_role("alert").filter(has_text=URGENT).is_visible()
-
     phone.get_by_role("button", name="Save my check-in").click()
     phone.get_by_role("heading", name="Saved on this phone").wait_for()
+
     waiting = phone.locator("#outbox")
     waiting.get_by_text("Check-in").wait_for()
+    assert waiting.get_by_text("Session").is_visible()
     assert "sent when you are back online" in waiting.inner_text()
-    assert outbox_size(phone) == 1
+    assert outbox_size(phone) == 2
+    assert not Session.objects.filter(client=someone).exists()
     assert not CheckIn.objects.filter(client=someone).exists()
 
-    duplicate_in_outbox(phone)  # a replay: the same record (and key) twice
+    duplicate_in_outbox(phone, "Check-in")  # a replay: the same record (and key) twice
     phone.context.set_offline(False)
-    phone.goto(base + "/")  # a page loaded online sends what waits
-    phone.get_by_text("2 saved records were sent").wait_for()
-    assert outbox_size(phone) == 0
+    phone.goto(base + "/")  # a page loaded online (or Background Sync) sends what waits
+    assert wait_for(lambda: outbox_size(phone) == 0), "the outbox empties"
 
+    (session,) = Session.objects.filter(client=someone)
     (check_in,) = CheckIn.objects.filter(client=someone)
+    assert (session.pain_before, session.entries.count()) == (2, 2)
     assert (check_in.pain, check_in.stiffness, check_in.symptoms) == (4, 3, ["fever"])
+    assert wait_for(
+        lambda: (
+            {r.review_state for r in (*Session.objects.all(), *CheckIn.objects.all())}
+            == {"reviewed"}
+        )
+    ), "the worker reviews both"
+    assert Flag.objects.filter(client=someone, rule="RF-URGENT").exists()  # the fever
 
 
 def test_a_session_logged_offline_waits_and_is_sent_on_reconnecting(phone, live_server, someone):

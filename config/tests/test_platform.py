@@ -155,7 +155,11 @@ def test_make_runs_path_works_on_sqlite(tmp_path):
     load the catalogue, seed the demo (three weeks of logs per client), and review every client,
     as the worker would: flags are raised. (The suite itself runs on PostgreSQL.)"""
     env = {"DJANGO_DEBUG": "true", "DJANGO_VAR_DIR": str(tmp_path)}
-    for command in (["migrate", "--no-input"], ["load_catalogue", "--new-only"], ["seed_demo"]):
+    commands = (
+        ["push_key", "--dev"], ["migrate", "--no-input"], ["load_catalogue", "--new-only"],
+        ["seed_demo"],
+    )  # fmt: skip
+    for command in commands:
         result = _manage(*command, **env)
         assert result.returncode == 0, result.stdout + result.stderr
     script = (
@@ -171,3 +175,12 @@ def test_make_runs_path_works_on_sqlite(tmp_path):
     assert reviewed == 8
     assert opened == flags > 0
     assert again == 0  # nothing pending any more
+    # Web Push works out of the box: the development key make run wrote is the server's
+    key = _manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from coaching.reminders import push; print(push.public_key())",
+        **env,
+    )
+    assert len(key.stdout.strip()) == 87, key.stdout + key.stderr  # 65 bytes, base64url

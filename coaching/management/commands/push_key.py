@@ -23,7 +23,7 @@ class Command(BaseCommand):
         if not options["dev"]:
             self.stdout.write(generate_private_key())
             return
-        path = settings.BASE_DIR / "var" / "vapid-private-key"
+        path = settings.DEV_VAPID_FILE
         if path.exists():
             return
         path.parent.mkdir(exist_ok=True)
