@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Aggregate, Exists, OuterRef, Q, QuerySet, TextField, Value
+from django.db.models import Exists, OuterRef, Q, QuerySet, TextField
 from django.db.models.expressions import RawSQL
-from django.db.models.functions import Cast, Coalesce, Concat
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from coaching.accounts.selectors import client_scope, name_columns, pop_name
@@ -103,7 +103,20 @@ def client_histories(
             "pain_quality",
         )
     )
-    sets_by_entry = _sets_by_entry(session_ids)
+    # a history holds hundreds of thousands of sets but few distinct ones: each distinct set
+    # (and symptom list) is built once and shared (they are frozen)
+    sets_by_entry: dict[int, list[SetLog]] = defaultdict(list)
+    distinct_sets: dict[tuple[int, Decimal | None, int | None], SetLog] = {}
+    for entry_id, reps, load_kg, rpe in (
+        Set.objects.filter(entry__session_id__in=among(session_ids))
+        .order_by("entry_id", "number")
+        .values_list("entry_id", "reps", "load_kg", "rpe")
+    ):
+        key = (reps, load_kg, rpe)
+        one = distinct_sets.get(key)
+        if one is None:
+            one = distinct_sets[key] = SetLog(reps=reps, load_kg=load_kg, rpe=rpe)
+        sets_by_entry[entry_id].append(one)
     check_ins = list(
         CheckIn.objects.filter(client_id__in=ids, date__gt=start_day)
         .order_by("date", "id")
@@ -204,7 +217,7 @@ def client_histories(
                 pain_during=pain,
                 pain_location=location,
                 pain_quality=quality,
-                sets=sets_by_entry.get(pk, ()),
+                sets=tuple(sets_by_entry[pk]),
             )
         )
     sessions_by_client: dict[int, list[SessionLog]] = defaultdict(list)
@@ -257,58 +270,6 @@ def client_histories(
             closed={key: tuple(logs) for key, logs in closed[client_id].items()},
         )
     return histories
-
-
-class _SetsInOrder(Aggregate):
-    """PostgreSQL's ``string_agg`` of an entry's sets, in set order: one short text per entry
-    (``"10:12.50:7,9::"``: reps, load and RPE of each set) instead of a row per set."""
-
-    function = "STRING_AGG"
-    template = f"""%(function)s(%(expressions)s, ',' ORDER BY "{Set._meta.db_table}"."number")"""
-    output_field = TextField()
-
-
-def _set_text(field: str) -> Any:
-    return Coalesce(Cast(field, TextField()), Value(""), output_field=TextField())
-
-
-def _sets_by_entry(session_ids: list[int]) -> dict[int, tuple[SetLog, ...]]:
-    """The sets of the sessions' entries, by entry, in set order. Millions of sets but few
-    distinct entries' worth of them: PostgreSQL writes each entry's sets as one text, and each
-    distinct text becomes its tuple of (frozen, shared) ``SetLog`` once. Elsewhere (SQLite, in
-    development) the rows are read one by one and written as the same texts."""
-    sets = Set.objects.filter(entry__session_id__in=among(session_ids))
-    if connection.vendor == "postgresql":
-        one_set = Concat(
-            _set_text("reps"), Value(":"), _set_text("load_kg"), Value(":"), _set_text("rpe"),
-            output_field=TextField(),
-        )  # fmt: skip
-        texts = sets.order_by().values("entry_id").annotate(text=_SetsInOrder(one_set))
-        rows: Iterable[tuple[int, str]] = texts.values_list("entry_id", "text")
-    else:
-        parts: dict[int, list[str]] = defaultdict(list)
-        for entry_id, reps, load_kg, rpe in sets.order_by("entry_id", "number").values_list(
-            "entry_id", "reps", "load_kg", "rpe"
-        ):
-            parts[entry_id].append(
-                f"{reps}:{'' if load_kg is None else load_kg}:{'' if rpe is None else rpe}"
-            )
-        rows = ((entry_id, ",".join(texts)) for entry_id, texts in parts.items())
-    distinct: dict[str, tuple[SetLog, ...]] = {}
-    by_entry = {}
-    for entry_id, text in rows:
-        logs = distinct.get(text)
-        if logs is None:
-            logs = distinct[text] = tuple(_set_log(one) for one in text.split(","))
-        by_entry[entry_id] = logs
-    return by_entry
-
-
-def _set_log(text: str) -> SetLog:
-    reps, load_kg, rpe = text.split(":")
-    return SetLog(
-        reps=int(reps), load_kg=Decimal(load_kg) if load_kg else None, rpe=int(rpe) if rpe else None
-    )
 
 
 # --- what triage keeps about a client, for coaching's data rights (``coaching.hooks``) ---------

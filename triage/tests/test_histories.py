@@ -1,18 +1,18 @@
-"""The histories' sets: PostgreSQL writes each entry's sets as one text (``string_agg`` in set
-order); elsewhere the rows are read one by one. Both give the rules the same sets, in set order,
-with loads and efforts (or none) kept exactly."""
+"""The histories' sets: read in set order (whatever order they were written in), with loads and
+efforts (or none) kept exactly, and equal sets shared (frozen: a history holds millions)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
+from django.utils import timezone
 
 from coaching.models import Entry, Set
 from coaching.tests.factories import log_session
-from triage import selectors
 from triage.rules import SetLog
+from triage.selectors import client_histories, thresholds_current
 
 pytestmark = pytest.mark.django_db
 
@@ -22,46 +22,32 @@ def world(shared_world):  # type: ignore[no-untyped-def]
     return shared_world
 
 
-def test_both_ways_read_the_same_sets_in_set_order(world, monkeypatch):
-    session = log_session(world.client_a)
-    first, *others = Entry.objects.filter(session=session).order_by("pk")
-    Set.objects.filter(entry=first).delete()
-    # written out of order, with every kind of value: a load with decimals, none, an effort
+def test_sets_come_in_set_order_with_their_values_and_equal_ones_shared(world):
+    now = timezone.now()
+    first = log_session(world.client_a, performed_at=now - timedelta(hours=2))
+    later = log_session(world.client_a, performed_at=now - timedelta(hours=1))
+    one = Entry.objects.filter(session=first).first()
+    two = Entry.objects.filter(session=later).first()
+    Set.objects.filter(entry__in=[one, two]).delete()
     Set.objects.bulk_create(
         [
-            Set(entry=first, number=3, reps=7, load_kg=None, rpe=None),
-            Set(entry=first, number=1, reps=12, load_kg=Decimal("2.50"), rpe=8),
-            Set(entry=first, number=2, reps=0, load_kg=Decimal("100.00"), rpe=10),
+            Set(entry=one, number=3, reps=7, load_kg=None, rpe=None),
+            Set(entry=one, number=1, reps=12, load_kg=Decimal("2.50"), rpe=8),
+            Set(entry=one, number=2, reps=0, load_kg=Decimal("100.00"), rpe=10),
+            Set(entry=two, number=2, reps=7, load_kg=None, rpe=None),
+            Set(entry=two, number=1, reps=12, load_kg=Decimal("2.50"), rpe=8),
         ]
     )
-    ids = [session.pk]
 
-    on_postgresql = selectors._sets_by_entry(ids)
-    monkeypatch.setattr(connection, "vendor", "sqlite")  # the row-by-row way, on this database
-    row_by_row = selectors._sets_by_entry(ids)
+    history = client_histories([world.client_a.pk], now=now, thresholds=thresholds_current())[
+        world.client_a.pk
+    ]
 
-    assert on_postgresql == row_by_row
-    assert on_postgresql[first.pk] == (
+    entries = {e.id: e for s in history.sessions for e in s.entries}
+    assert entries[one.pk].sets == (
         SetLog(reps=12, load_kg=Decimal("2.50"), rpe=8),
         SetLog(reps=0, load_kg=Decimal("100.00"), rpe=10),
         SetLog(reps=7, load_kg=None, rpe=None),
     )
-    assert set(on_postgresql) == {first.pk, *(e.pk for e in others)}
-    # equal sets of different entries are one shared tuple (the histories hold millions)
-    later = log_session(world.client_a)
-    second, third = first, Entry.objects.filter(session=later).first()
-    ids.append(later.pk)
-    Set.objects.filter(entry__in=[second, third]).delete()
-    Set.objects.bulk_create(
-        [Set(entry=e, number=n, reps=10, rpe=6) for e in (second, third) for n in (1, 2)]
-    )
-    shared = selectors._sets_by_entry(ids)
-    assert shared[second.pk] is shared[third.pk]
-    assert shared[second.pk] == (SetLog(reps=10, rpe=6), SetLog(reps=10, rpe=6))
-
-
-def test_an_entry_without_sets_has_none(world):
-    session = log_session(world.client_a)
-    entry = Entry.objects.filter(session=session).first()
-    Set.objects.filter(entry=entry).delete()
-    assert entry.pk not in selectors._sets_by_entry([session.pk])
+    assert entries[two.pk].sets == (entries[one.pk].sets[0], entries[one.pk].sets[2])
+    assert entries[two.pk].sets[0] is entries[one.pk].sets[0]  # one object per distinct set
