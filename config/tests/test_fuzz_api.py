@@ -37,13 +37,18 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from knox.models import AuthToken
 
+from coaching.models import PushSubscription
 from coaching.tests.factories import PASSWORD
 from config.wsgi import application
 
 
 @pytest.fixture
 def world(shared_world):  # type: ignore[no-untyped-def]
-    """Built once for this module (conftest's ``module_world``); each test's writes roll back."""
+    """Built once for this module (conftest's ``module_world``); each test's writes roll back.
+    With a notification device of client A's, for the devices' endpoints."""
+    shared_world.device_a = PushSubscription.objects.create(
+        client=shared_world.client_a, endpoint="https://push.example.com/fuzz", p256dh="k", auth="a"
+    )
     return shared_world
 
 
@@ -116,6 +121,7 @@ OWN_ROWS = {
     "/api/v1/flags/": "flag_a",
     "/api/v1/sessions/": "session_a",
     "/api/v1/check-ins/": "check_in_a",
+    "/api/v1/me/devices/": "device_a",
 }
 OWN_FIELDS = {
     "POST /api/v1/auth/token/": {"username", "password"},
