@@ -2,6 +2,7 @@
 
 from coaching.accounts.models import Client, Invitation, Practice, Trainer, User
 from coaching.journal.models import CheckIn, Entry, ReviewState, Session, Set
+from coaching.messaging.models import Message, ThreadRead
 from coaching.programs.models import (
     Prescription,
     PrescriptionFields,
@@ -16,6 +17,7 @@ __all__ = [
     "Client",
     "Entry",
     "Invitation",
+    "Message",
     "Practice",
     "Prescription",
     "PrescriptionFields",
@@ -28,6 +30,7 @@ __all__ = [
     "Session",
     "Set",
     "TemplatePrescription",
+    "ThreadRead",
     "Trainer",
     "User",
 ]

@@ -7,6 +7,12 @@ from rest_framework.routers import DefaultRouter
 
 from coaching.accounts.api import ClientViewSet, LogoutView, MeView, TokenView
 from coaching.journal.api import CheckInViewSet, MyProgramView, SessionViewSet
+from coaching.messaging.api import (
+    ClientMessagesView,
+    ClientReadMarkView,
+    MyMessagesView,
+    MyReadMarkView,
+)
 from coaching.privacy.api import MyExportView
 from coaching.programs.api import ProgramViewSet, TemplateViewSet
 from coaching.reminders.api import MyDevicesView, MyDeviceView, MyPreferencesView
@@ -32,6 +38,12 @@ api_v1 = [
     path("me/preferences/", MyPreferencesView.as_view(), name="me-preferences"),
     path("me/devices/", MyDevicesView.as_view(), name="me-devices"),
     path("me/devices/<int:pk>/", MyDeviceView.as_view(), name="me-device"),
+    path("me/messages/", MyMessagesView.as_view(), name="me-messages"),
+    path("me/messages/read/", MyReadMarkView.as_view(), name="me-messages-read"),
+    path("clients/<int:pk>/messages/", ClientMessagesView.as_view(), name="client-messages"),
+    path(
+        "clients/<int:pk>/messages/read/", ClientReadMarkView.as_view(), name="client-messages-read"
+    ),
     *router.urls,
 ]
 
@@ -47,6 +59,7 @@ urlpatterns = [
     path("health/", health, name="health"),
     path("exercises/", include("exercises.urls")),
     path("", include("coaching.reminders.urls")),
+    path("", include("coaching.messaging.urls")),
     path("", include("coaching.portal.urls")),
 ]
 

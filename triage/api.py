@@ -96,11 +96,19 @@ class FlagSerializer(FromRows):
     updated_at = serializers.DateTimeField()
 
 
-class DismissInputSerializer(serializers.Serializer):
+class NoteInputSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default="",
+        help_text="A message to the client about this decision, posted in their conversation "
+        "(linked to the flag) in the same step.",
+    )  # fmt: skip
+
+
+class DismissInputSerializer(NoteInputSerializer):
     reason = serializers.CharField(max_length=2000, help_text="Why the flag is not needed.")
 
 
-class ResolveInputSerializer(serializers.Serializer):
+class ResolveInputSerializer(NoteInputSerializer):
     referred_to = serializers.CharField(
         max_length=200, required=False, allow_blank=True, default="",
         help_text="Whom the client was referred to (required while the flag is open).",
@@ -115,6 +123,7 @@ class ResolveInputSerializer(serializers.Serializer):
 # referral, a suggestion the platform cannot make (``non_field_errors``), a blank reason, …
 @extend_validation_errors(["invalid"], "non_field_errors", actions=["apply", "dismiss", "resolve"])
 @extend_validation_errors(["invalid"], "reason", actions=["dismiss"])
+@extend_validation_errors(["invalid"], "note", actions=["apply", "dismiss", "resolve"])
 @extend_validation_errors(["invalid"], "referred_to", actions=["resolve"])
 @extend_validation_errors(["invalid"], "clearance", actions=["resolve"])
 class FlagViewSet(viewsets.GenericViewSet):
@@ -154,14 +163,14 @@ class FlagViewSet(viewsets.GenericViewSet):
         "withdrawn and the answer is a 400 saying why. A progression waits while a referral "
         "holds.",
         parameters=[ID],
-        request=None,
+        request=NoteInputSerializer,
         responses={200: FlagSerializer},
     )
     @action(detail=True, methods=["post"], filter_backends=[], pagination_class=None)
     def apply(self, request: Request, pk: str) -> Response:
-        return self._answer(
-            services.flag_apply(actor=request.user, flag=flag_get(request.user, pk))
-        )
+        flag = flag_get(request.user, pk)
+        data = self._input(NoteInputSerializer)
+        return self._answer(services.flag_apply(actor=request.user, flag=flag, **data))
 
     @extend_schema(
         summary="Dismiss a flag, with a reason",

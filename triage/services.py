@@ -26,6 +26,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from coaching.accounts.selectors import client_scope
+from coaching.messaging.services import BODY_MAX as MESSAGE_MAX
+from coaching.messaging.services import message_post
 from coaching.models import CheckIn, Client, Prescription, Program, ReviewState, Session, User
 from coaching.programs.services import prescription_replace
 from coaching.shared.bulk import bulk_change, bulk_insert
@@ -416,22 +418,26 @@ def _target_prescription(flag: Flag) -> Prescription:
     return rx
 
 
-def flag_apply(*, actor: Actor, flag: Flag) -> Flag:
+def flag_apply(*, actor: Actor, flag: Flag, note: str = "") -> Flag:
     """Apply a progression or regression: the prescription changes to the suggested exercise
     (or dose); the old one ends and stays in the history, as every change of a prescription.
 
     A progression is first re-checked on the client's current history, in the same
     transaction (the client's row locked, so a log in flight is waited for and seen): the
     review runs and reconciles the client's flags. If the progression no longer holds, the
-    review has withdrawn it; that is committed, and the apply is refused saying why."""
-    outcome = _apply(actor=actor, flag=flag)
+    review has withdrawn it; that is committed, and the apply is refused saying why.
+
+    ``note``: a message to the client in the same step (their conversation, linked to the
+    flag), written with the decision or not at all."""
+    _check_note(note)
+    outcome = _apply(actor=actor, flag=flag, note=note)
     if isinstance(outcome, str):
         raise ValidationError(outcome)
     return outcome
 
 
 @transaction.atomic
-def _apply(*, actor: Actor, flag: Flag) -> Flag | str:
+def _apply(*, actor: Actor, flag: Flag, note: str) -> Flag | str:
     flag = _flag_for_update(actor, flag)
     if flag.kind not in (Flag.Kind.PROGRESSION, Flag.Kind.REGRESSION):
         raise ValidationError("Only a progression or a regression can be applied.")
@@ -471,31 +477,40 @@ def _apply(*, actor: Actor, flag: Flag) -> Flag | str:
             "range of motion): change the program by hand, then dismiss the flag."
         )
     new = prescription_replace(actor=actor, prescription=rx, exercise=exercise, **changes)
-    return _decide(
+    decided = _decide(
         flag, actor, Flag.Status.APPLIED, FlagEvent.Action.APPLIED,
         note=f"{rx.exercise} {rx.dose()} → {new.exercise} {new.dose()}",
         applied_prescription=new,
     )  # fmt: skip
+    _tell_client(actor, decided, note)
+    return decided
 
 
 @transaction.atomic
-def flag_dismiss(*, actor: Actor, flag: Flag, reason: str) -> Flag:
-    """Dismiss an open flag, saying why (required)."""
+def flag_dismiss(*, actor: Actor, flag: Flag, reason: str, note: str = "") -> Flag:
+    """Dismiss an open flag, saying why (required); ``note``: as ``flag_apply``'s."""
+    _check_note(note)
     flag = _flag_for_update(actor, flag)
     if not reason.strip():
         raise ValidationError({"reason": "Say why the flag is dismissed."})
     if flag.status != Flag.Status.OPEN:
         raise ValidationError(f"This flag is already {flag.get_status_display().lower()}.")
-    return _decide(
+    decided = _decide(
         flag, actor, Flag.Status.DISMISSED, FlagEvent.Action.DISMISSED,
         note=reason.strip(), dismiss_reason=reason.strip(),
     )  # fmt: skip
+    _tell_client(actor, decided, note)
+    return decided
 
 
 @transaction.atomic
-def flag_resolve(*, actor: Actor, flag: Flag, referred_to: str = "", clearance: str = "") -> Flag:
+def flag_resolve(
+    *, actor: Actor, flag: Flag, referred_to: str = "", clearance: str = "", note: str = ""
+) -> Flag:
     """A referral: record whom the client was referred to (the flag is resolved; progression
-    stays on hold), and later the clearance that lifts the hold. Both may come at once."""
+    stays on hold), and later the clearance that lifts the hold. Both may come at once.
+    ``note``: as ``flag_apply``'s."""
+    _check_note(note)
     flag = _flag_for_update(actor, flag)
     if flag.kind != Flag.Kind.REFERRAL:
         raise ValidationError("Only a referral is resolved; apply or dismiss the others.")
@@ -526,7 +541,19 @@ def flag_resolve(*, actor: Actor, flag: Flag, referred_to: str = "", clearance: 
             action=FlagEvent.Action.CLEARED,
             note=clearance,
         )
+    _tell_client(actor, flag, note)
     return flag
+
+
+def _check_note(note: str) -> None:
+    if len(note.strip()) > MESSAGE_MAX:
+        raise ValidationError({"note": f"At most {MESSAGE_MAX} characters ({len(note)} written)."})
+
+
+def _tell_client(actor: Actor, flag: Flag, note: str) -> None:
+    """The trainer's note to the client about this decision, in their conversation."""
+    if note.strip():
+        message_post(actor=actor, client=flag.client, body=note, flag_id=flag.pk)
 
 
 # --- thresholds -------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from coaching.accounts.services import (
     client_update,
     trainer_add,
 )
+from coaching.messaging.admin import MessagingAdmin
 from coaching.models import (
     Client,
     Practice,
@@ -71,7 +72,7 @@ class ActiveProgramFilter(admin.SimpleListFilter):
 
 
 @admin.register(Client)
-class ClientAdmin(InvitingAdmin, ServiceAdmin):
+class ClientAdmin(MessagingAdmin, InvitingAdmin, ServiceAdmin):
     form = ClientChangeForm
     add_form = ClientAddForm
     list_display = [

@@ -16,6 +16,7 @@ from coaching.models import (
     CheckIn,
     Client,
     Invitation,
+    Message,
     PushSubscription,
     Reminder,
     ReminderPreferences,
@@ -144,12 +145,18 @@ def client_export(*, actor: Actor, client: Client) -> dict[str, Any]:
                 "time_zone",
                 "quiet_from",
                 "quiet_until",
+                "message_email",
             )
         ),
         "reminders": list(
             Reminder.objects.filter(client=client)
             .order_by("day", "kind")
             .values("day", "kind", "status", "sent_at")
+        ),
+        "messages": list(
+            Message.objects.filter(client=client)
+            .order_by("created_at", "pk")
+            .values("created_at", "author_name", "from_client", "body", "session_id", "flag_id")
         ),
         "push_devices": list(
             PushSubscription.objects.filter(client=client)
@@ -187,6 +194,8 @@ def client_erase(*, actor: Actor, client: Client, mode: str) -> dict[str, int]:
         "devices": AuthToken.objects.filter(user=user).delete()[0],
         "invitations": Invitation.objects.filter(user=user).delete()[0],
         "push_devices": PushSubscription.objects.filter(client=client).delete()[0],
+        # free text about the person, in both modes (the clinical records are the logs)
+        "messages": Message.objects.filter(client=client).delete()[0],
         "login_records": AccessAttempt.objects.filter(username=user.username).delete()[0]
         + AccessLog.objects.filter(username=user.username).delete()[0],
     }

@@ -46,11 +46,12 @@ class PreferencesSerializer(serializers.ModelSerializer):
         model = ReminderPreferences
         fields = [
             "email", "push", "at", "check_in", "check_in_at", "time_zone", "quiet_from",
-            "quiet_until", "push_key",
+            "quiet_until", "message_email", "push_key",
         ]  # fmt: skip
         extra_kwargs = {
             "push": {"help_text": "Web Push notifications (the devices' subscriptions)."},
             "time_zone": {"help_text": "An IANA time zone, e.g. `Europe/London`."},
+            "message_email": {"help_text": "An email when the care team writes (never the text)."},
         }
 
     def get_push_key(self, _prefs: ReminderPreferences) -> str | None:

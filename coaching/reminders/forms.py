@@ -19,6 +19,7 @@ class ReminderPreferencesForm(forms.ModelForm):
         model = ReminderPreferences
         fields = [
             "email", "push", "at", "check_in", "check_in_at", "time_zone", "quiet_from", "quiet_until",
+            "message_email",
         ]  # fmt: skip
         labels = {
             "email": "Email me a reminder on my exercise days",
@@ -28,6 +29,7 @@ class ReminderPreferencesForm(forms.ModelForm):
             "check_in_at": "Check-in reminder from",
             "quiet_from": "Quiet hours from",
             "quiet_until": "until",
+            "message_email": "Email me when my trainer writes to me",
         }
         help_texts = {
             "email": "Only on the days your program plans, and not once you have logged the "

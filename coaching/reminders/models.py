@@ -28,6 +28,9 @@ class ReminderPreferences(models.Model):
     time_zone = models.CharField(max_length=64, default=_default_time_zone)
     quiet_from = models.TimeField(null=True, blank=True)
     quiet_until = models.TimeField(null=True, blank=True)
+    message_email = models.BooleanField(
+        default=True, help_text="Email me when my trainer writes to me (never the message itself)."
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

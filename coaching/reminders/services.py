@@ -46,6 +46,7 @@ MAX_ATTEMPTS = 3
 UNSUBSCRIBE_SALT = "coaching.reminders.unsubscribe"
 PREFERENCE_FIELDS = (
     "email", "push", "at", "check_in", "check_in_at", "time_zone", "quiet_from", "quiet_until",
+    "message_email",
 )  # fmt: skip
 
 

@@ -15,6 +15,7 @@ from coaching.models import (
     CheckIn,
     Client,
     Entry,
+    Message,
     Prescription,
     Program,
     ProgramTemplate,
@@ -23,6 +24,7 @@ from coaching.models import (
     Session,
     Set,
     TemplatePrescription,
+    ThreadRead,
     User,
 )
 from triage.models import Flag, FlagEvent
@@ -65,6 +67,10 @@ def state() -> dict[str, Any]:
         "flag_events": FlagEvent.objects.count(),
         "reminder_preferences": list(
             ReminderPreferences.objects.order_by("pk").values_list("client_id", "updated_at")
+        ),
+        "messages": list(Message.objects.order_by("pk").values_list("pk", "client_id", "body")),
+        "read_marks": list(
+            ThreadRead.objects.order_by("pk").values_list("client_id", "user_id", "read_until")
         ),
         "push_subscriptions": list(
             PushSubscription.objects.order_by("pk").values_list("pk", "client_id", "auth")

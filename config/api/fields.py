@@ -46,3 +46,14 @@ class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
     """``since``, ``performed_after``, …: an ISO 8601 time (any offset), compared in UTC."""
 
     field_class = UtcIsoDateTimeField
+
+
+class TextField(serializers.CharField):
+    """Text that must arrive as a JSON string: DRF's ``CharField`` also takes a number (``0``
+    becomes ``"0"``), which for a free text (a message) would store what nobody wrote. Anything
+    but a string is ``invalid``, as DRF's answer to ``true``."""
+
+    def to_internal_value(self, data: object) -> str:
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return str(super().to_internal_value(data))

@@ -72,6 +72,7 @@ PORTAL: dict[str, tuple[int, ...]] = {
     "portal:history": C,
     "portal:my_data": C,
     "reminders:settings": C,
+    "messaging:thread": C,
     "portal:login": (200, 302, 302, 302, 302, 302, 302, 302, 302),  # signed in: onwards
     "portal:password_reset": (200,) * 9,
     "portal:password_reset_done": (200,) * 9,

@@ -83,6 +83,8 @@ STATE_DEPENDENT = [
     "me_preferences_update",  # an IANA time zone; quiet hours with both ends or neither
     "me_preferences_partial_update",
     "me_devices_create",  # a push service's https endpoint, a P-256 key, a 16-byte secret
+    "me_messages_create",  # a body that is not only spaces; a session of the client's own
+    "clients_messages_create",
 ]
 POSITIVE_STATUSES = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 

@@ -196,6 +196,7 @@ def test_the_api_reads_and_changes_the_preferences(world):
     assert phone.get(PREFERENCES).json() == {
         "email": False, "push": False, "at": "18:00", "check_in": False, "check_in_at": "09:00",
         "time_zone": "Europe/London", "quiet_from": None, "quiet_until": None,
+        "message_email": True,
         "push_key": None,  # this server has no VAPID key (test_push.py gives it one)
     }  # fmt: skip
     changed = phone.patch(PREFERENCES, {"email": True, "at": "06:45"}, format="json")
