@@ -71,26 +71,42 @@ class StatusFilter(admin.SimpleListFilter):
         return queryset.filter(status=Flag.Status.OPEN)
 
 
-class DismissForm(forms.Form):
+class NoteForm(forms.Form):
+    """Every decision may carry a note to the client, posted in their Messages with it."""
+
+    note = forms.CharField(
+        label="Note to the client",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Optional: sent to the client's Messages with this decision.",
+    )
+
+
+class DismissForm(NoteForm):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}), help_text="Required: why this is not needed."
     )
+    field_order = ["reason", "note"]
 
 
-class ResolveForm(forms.Form):
+class ResolveForm(NoteForm):
     referred_to = forms.CharField(
         max_length=200, help_text="Whom the client was referred to (e.g. their GP, a physio)."
     )
+    field_order = ["referred_to", "note"]
 
 
-class ClearanceForm(forms.Form):
+class ClearanceForm(NoteForm):
     clearance = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Who cleared the client, and for what. Lifts the hold on progression.",
     )
+    field_order = ["clearance", "note"]
 
 
 ACTION_FORMS: dict[str, type[forms.Form]] = {
+    "apply": NoteForm,
     "dismiss": DismissForm,
     "resolve": ResolveForm,
     "clear": ClearanceForm,
@@ -308,7 +324,7 @@ class FlagAdmin(admin.ModelAdmin):
                 Flag.Kind.PROGRESSION,
                 Flag.Kind.REGRESSION,
             ):
-                actions["apply"] = None
+                actions["apply"] = forms_.get("apply") or NoteForm(prefix="apply")
             if flag.status == Flag.Status.OPEN:
                 actions["dismiss"] = forms_.get("dismiss") or DismissForm(prefix="dismiss")
             if flag.kind == Flag.Kind.REFERRAL and flag.status == Flag.Status.OPEN:
@@ -326,27 +342,34 @@ class FlagAdmin(admin.ModelAdmin):
         page = reverse("admin:triage_flag_change", args=[flag.pk])
         form_class = ACTION_FORMS.get(action)
         form = form_class(request.POST, prefix=action) if form_class else None
-        if action not in ("apply", *ACTION_FORMS):
+        if action not in ACTION_FORMS:
             raise PermissionDenied
         if form is not None and not form.is_valid():
             return self._with_errors(request, flag, action, form)
         data = form.cleaned_data if form is not None else {}
         try:
             if action == "apply":
-                services.flag_apply(actor=request.user, flag=flag)
+                services.flag_apply(actor=request.user, flag=flag, note=data["note"])
                 done = "Applied: the program now has the suggested change (the old prescription stays in its history)."
             elif action == "dismiss":
-                services.flag_dismiss(actor=request.user, flag=flag, reason=data["reason"])
+                services.flag_dismiss(
+                    actor=request.user, flag=flag, reason=data["reason"], note=data["note"]
+                )
                 done = "Dismissed."
             elif action == "resolve":
                 services.flag_resolve(
-                    actor=request.user, flag=flag, referred_to=data["referred_to"]
+                    actor=request.user,
+                    flag=flag,
+                    referred_to=data["referred_to"],
+                    note=data["note"],
                 )
                 done = (
                     "Referral recorded. Progression stays on hold until the clearance is recorded."
                 )
             else:
-                services.flag_resolve(actor=request.user, flag=flag, clearance=data["clearance"])
+                services.flag_resolve(
+                    actor=request.user, flag=flag, clearance=data["clearance"], note=data["note"]
+                )
                 done = "Clearance recorded: progression is no longer held."
         except ValidationError as exc:
             for message in exc.messages:

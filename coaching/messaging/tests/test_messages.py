@@ -226,3 +226,17 @@ def test_messages_are_in_the_export_and_go_with_erasure(world, mode):
     removed = client_erase(actor=world.admin.user, client=world.client_a, mode=mode)
     assert removed["messages"] == 1
     assert not Message.objects.exists()
+
+
+def test_the_admins_flag_page_sends_a_note_with_the_decision(client, world):
+    client.force_login(world.trainer_a.user)
+    page = client.get(reverse("admin:triage_flag_change", args=[world.flag_a.pk])).content.decode()
+    assert reverse("admin:coaching_client_messages", args=[world.client_a.pk]) in page
+    assert "Note to the client" in page
+    client.post(
+        reverse("admin:triage_flag_act", args=[world.flag_a.pk, "dismiss"]),
+        {"dismiss-reason": "Seen in clinic", "dismiss-note": "All good: carry on as planned."},
+    )
+    assert Flag.objects.get(pk=world.flag_a.pk).status == "dismissed"
+    (note,) = Message.objects.filter(client=world.client_a)
+    assert (note.flag_id, note.body) == (world.flag_a.pk, "All good: carry on as planned.")
