@@ -387,5 +387,7 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},  # its INFO is a line per layout step
+        "fontTools": {"level": "WARNING"},
     },
 }

@@ -15,6 +15,7 @@ from coaching.messaging.api import (
 )
 from coaching.privacy.api import MyExportView
 from coaching.programs.api import ProgramViewSet, TemplateViewSet
+from coaching.programs.handout_views import ProgramHandoutView
 from coaching.reminders.api import MyDevicesView, MyDeviceView, MyPreferencesView
 from config.health import health
 from exercises.api import ExerciseViewSet
@@ -41,6 +42,7 @@ api_v1 = [
     path("me/messages/", MyMessagesView.as_view(), name="me-messages"),
     path("me/messages/read/", MyReadMarkView.as_view(), name="me-messages-read"),
     path("clients/<int:pk>/messages/", ClientMessagesView.as_view(), name="client-messages"),
+    path("programs/<int:pk>/handout.pdf", ProgramHandoutView.as_view(), name="program-handout"),
     path(
         "clients/<int:pk>/messages/read/", ClientReadMarkView.as_view(), name="client-messages-read"
     ),

@@ -38,6 +38,7 @@ from coaching.privacy.downloads import export_download
 from coaching.privacy.forms import EraseClientForm
 from coaching.privacy.services import client_erase, client_export
 from coaching.programs.forms import AssignTemplateForm
+from coaching.programs.handout_views import HandoutAdmin
 from coaching.programs.selectors import active_program, templates_for
 from coaching.programs.services import template_assign
 from coaching.shared.admin import (
@@ -72,7 +73,7 @@ class ActiveProgramFilter(admin.SimpleListFilter):
 
 
 @admin.register(Client)
-class ClientAdmin(MessagingAdmin, InvitingAdmin, ServiceAdmin):
+class ClientAdmin(HandoutAdmin, MessagingAdmin, InvitingAdmin, ServiceAdmin):
     form = ClientChangeForm
     add_form = ClientAddForm
     list_display = [

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from coaching.portal import invitations, offline, views
+from coaching.programs import handout_views
 
 app_name = "portal"
 
@@ -13,6 +14,7 @@ urlpatterns = [
     path("log/", views.session_log_view, name="log"),
     path("check-in/", views.check_in_view, name="check_in"),
     path("history/", views.history_view, name="history"),
+    path("program/handout.pdf", handout_views.my_handout_view, name="handout"),
     # the installable portal: its service worker (at the root, to control every page), its
     # manifest, and the page shown offline for a page never kept
     path("sw.js", offline.service_worker, name="service_worker"),

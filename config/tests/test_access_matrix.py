@@ -73,6 +73,7 @@ PORTAL: dict[str, tuple[int, ...]] = {
     "portal:my_data": C,
     "reminders:settings": C,
     "messaging:thread": C,
+    "portal:handout": C,
     "portal:login": (200, 302, 302, 302, 302, 302, 302, 302, 302),  # signed in: onwards
     "portal:password_reset": (200,) * 9,
     "portal:password_reset_done": (200,) * 9,
