@@ -18,7 +18,7 @@ unexport PYTHONDONTWRITEBYTECODE
 NPM ?= npm
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: run test lint check-services chromium fmt lock bench bench-catalogue bench-ingest bench-triage bench-load clean
+.PHONY: run test lint check-services chromium pdf-libs fmt lock bench bench-catalogue bench-ingest bench-triage bench-load clean
 
 $(UV):
 	$(PYTHON) -m venv $(TOOLS)
@@ -58,9 +58,17 @@ chromium:
 		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; \
 	fi
 
+# What WeasyPrint (the PDF handouts) needs from Debian: Pango and a font (apt-get, once).
+pdf-libs:
+	@if ! ldconfig -p | grep -q libpangoft2-1.0.so.0 || [ ! -d /usr/share/fonts/truetype/dejavu ]; then \
+		SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+		$$SUDO apt-get update && \
+		$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; \
+	fi
+
 ## make run: install, migrate, load the catalogue and demo data, start web + worker + beat.
 run: export DJANGO_DEBUG := $(or $(DJANGO_DEBUG),true)
-run: $(VENV)/.installed-base node_modules/.installed static/dist/.built
+run: $(VENV)/.installed-base node_modules/.installed static/dist/.built pdf-libs
 	@mkdir -p var
 	$(PY) manage.py push_key --dev
 	$(PY) manage.py migrate --no-input
@@ -71,7 +79,7 @@ run: $(VENV)/.installed-base node_modules/.installed static/dist/.built
 	@exec $(VENV)/bin/honcho -f Procfile.dev start
 
 ## make test: install everything, lint, check the layering, the types and migrations, run the suite on PostgreSQL + Redis.
-test: $(VENV)/.installed-dev node_modules/.installed static/dist/.built chromium check-services
+test: $(VENV)/.installed-dev node_modules/.installed static/dist/.built chromium pdf-libs check-services
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
