@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -15,8 +14,6 @@ from django.utils import timezone
 from coaching.accounts.selectors import client_get
 from coaching.messaging import selectors, services
 from coaching.messaging.forms import MessageForm
-from coaching.models import Session
-from coaching.shared.forms import add_service_error
 
 SHOWN = 100
 
@@ -33,23 +30,11 @@ class MessagingAdmin(admin.ModelAdmin):
 
     def messages_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         client = client_get(request.user, pk)  # 404 for a client the user does not see
-        sessions = Session.objects.filter(client=client).order_by("-performed_at")
-        recent = sessions.filter(pk__in=list(sessions.values_list("pk", flat=True)[:20]))
-        form = MessageForm(request.POST or None, sessions=recent)
+        form = MessageForm(request.POST or None, client=client, recent=20)
         form.fields["body"].label = "Write to the client"
-        if request.method == "POST" and form.is_valid():
-            try:
-                services.message_post(
-                    actor=request.user,
-                    client=client,
-                    body=form.cleaned_data["body"],
-                    session=form.cleaned_data["session"],
-                )
-            except ValidationError as exc:
-                add_service_error(form, exc)
-            else:
-                messages.success(request, f"Sent to {client.user}.")
-                return HttpResponseRedirect(reverse("admin:coaching_client_messages", args=[pk]))
+        if request.method == "POST" and form.send(request.user):
+            messages.success(request, f"Sent to {client.user}.")
+            return HttpResponseRedirect(reverse("admin:coaching_client_messages", args=[pk]))
         thread = list(selectors.thread(client).order_by("-created_at", "-pk")[:SHOWN])[::-1]
         services.thread_read(actor=request.user, client=client, until=timezone.now())
         context: dict[str, Any] = {

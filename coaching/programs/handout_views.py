@@ -48,19 +48,24 @@ def pdf_response(program: Program, options: Options) -> HttpResponse:
     return response
 
 
+def client_handout(client: Client, query: Any) -> HttpResponse:
+    """The handout of the client's active program (``Http404`` without one; ``ValidationError``
+    for bad options)."""
+    program = active_program(client, with_cues=True, with_trainer=True)
+    if program is None:
+        raise Http404("No active program.")
+    return pdf_response(program, options_from(query))
+
+
 # --- the portal -------------------------------------------------------------------------------
 
 
 @client_only
 def my_handout_view(request: HttpRequest, client: Client) -> HttpResponse:
-    program = active_program(client, with_cues=True, with_trainer=True)
-    if program is None:
-        raise Http404("No active program.")
     try:
-        options = options_from(request.GET)
+        return client_handout(client, request.GET)
     except ValidationError as exc:
         return render(request, "portal/handout_error.html", {"errors": exc.messages}, status=400)
-    return pdf_response(program, options)
 
 
 # --- the API ------------------------------------------------------------------------------------
@@ -124,12 +129,7 @@ class HandoutAdmin(admin.ModelAdmin):
         ]
 
     def handout_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        client = client_get(request.user, pk)
-        program = active_program(client, with_cues=True, with_trainer=True)
-        if program is None:
-            raise Http404("This client has no active program.")
         try:
-            options = options_from(request.GET)
+            return client_handout(client_get(request.user, pk), request.GET)
         except ValidationError as exc:
             raise Http404(" ".join(exc.messages)) from exc
-        return pdf_response(program, options)
