@@ -4,6 +4,7 @@ from coaching.accounts.models import Client, Invitation, Practice, Trainer, User
 from coaching.journal.models import CheckIn, Entry, ReviewState, Session, Set
 from coaching.messaging.models import Message, ThreadRead
 from coaching.programs.models import (
+    HandoutLink,
     Prescription,
     PrescriptionFields,
     Program,
@@ -16,6 +17,7 @@ __all__ = [
     "CheckIn",
     "Client",
     "Entry",
+    "HandoutLink",
     "Invitation",
     "Message",
     "Practice",

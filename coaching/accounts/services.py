@@ -4,9 +4,7 @@ field messages."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -31,6 +29,7 @@ from coaching.models import (
     User,
 )
 from coaching.shared.selectors import Actor
+from coaching.shared.tokens import digest, new_token
 
 
 def acting_trainer(actor: Actor) -> Trainer | None:
@@ -204,10 +203,6 @@ def client_update(
 log = logging.getLogger(__name__)
 
 
-def _digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def invitation_url(token: str) -> str:
     """The link of an invitation: the site's address (``SITE_URL``) and the token."""
     return str(settings.SITE_URL).rstrip("/") + reverse("portal:invitation", args=[token])
@@ -270,10 +265,10 @@ def invitation_send(*, actor: Actor, user: User) -> Sent:
             )
         now = timezone.now()
         _revoke_pending(user, now)
-        token = secrets.token_urlsafe(32)
+        token, token_digest = new_token()
         invitation = Invitation.objects.create(
             user=user,
-            token_digest=_digest(token),
+            token_digest=token_digest,
             sent_to=user.email,
             invited_by=actor if isinstance(actor, User) else None,
             created_at=now,
@@ -331,7 +326,7 @@ def invitation_check(token: str, *, now: datetime | None = None, lock: bool = Fa
     rows = Invitation.objects.select_related("user")
     if lock:
         rows = rows.select_for_update()
-    invitation = rows.filter(token_digest=_digest(token)).first() if token else None
+    invitation = rows.filter(token_digest=digest(token)).first() if token else None
     if invitation is None:
         raise InvitationRefused(
             "unknown",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("check-in/", views.check_in_view, name="check_in"),
     path("history/", views.history_view, name="history"),
     path("program/handout.pdf", handout_views.my_handout_view, name="handout"),
+    path("handout/<str:token>/", handout_views.shared_handout_view, name="shared_handout"),
     # the installable portal: its service worker (at the root, to control every page), its
     # manifest, and the page shown offline for a page never kept
     path("sw.js", offline.service_worker, name="service_worker"),

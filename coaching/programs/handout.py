@@ -1,4 +1,4 @@
-"""The printable program: a PDF handout of a client's active program, made on the server from an
+"""The printable program, and sharing it: a PDF handout of a client's active program, made on the server from an
 HTML template (``templates/handouts/program.html``) by WeasyPrint.
 
 What it holds: the practice, the client, the trainer, the start date and the schedule; each
@@ -17,9 +17,15 @@ from typing import Any
 
 import segno
 from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.db.models import F
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
+from coaching.accounts.selectors import profile_of
 from coaching.journal.vocabulary import (
     EMERGENCY_MESSAGE,
     EMERGENCY_SYMPTOMS,
@@ -28,8 +34,11 @@ from coaching.journal.vocabulary import (
     URGENT_MESSAGE,
     URGENT_SYMPTOMS,
 )
-from coaching.models import Program
+from coaching.models import HandoutLink, Program
 from coaching.programs import schedule
+from coaching.programs.selectors import active_program, programs_for
+from coaching.shared.selectors import Actor
+from coaching.shared.tokens import digest, new_token
 
 PAPERS = {"a4": "A4", "letter": "Letter"}
 GRID_WEEKS = 4
@@ -99,3 +108,103 @@ def handout_pdf(program: Program, options: Options = Options()) -> bytes:
 def handout_name(program: Program) -> str:
     username = program.client.user.username
     return f"program-{username}-{program.starts_on:%Y-%m-%d}.pdf"
+
+
+# --- sharing: by email, or by a link that needs no sign-in --------------------------------------
+
+LINK_DAYS = 14
+LINK_DAYS_MAX = 90
+
+
+class LinkRefused(Exception):
+    """A shared link that opens nothing: unknown (404), or expired or revoked (410)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def _care_team_program(actor: Actor, program: Program) -> Program:
+    if (
+        profile_of(actor).client is not None
+        or not programs_for(actor).filter(pk=program.pk).exists()
+    ):
+        raise PermissionDenied("Only the client's care team shares their handout.")
+    return program
+
+
+def handout_url(token: str) -> str:
+    return str(settings.SITE_URL).rstrip("/") + reverse("portal:shared_handout", args=[token])
+
+
+@transaction.atomic
+def handout_share(
+    *, actor: Actor, program: Program, days: int = LINK_DAYS
+) -> tuple[HandoutLink, str]:
+    """A new link to the program's handout, valid for ``days`` (1 to 90); the link is shown
+    once (only its digest is stored)."""
+    _care_team_program(actor, program)
+    if not 1 <= days <= LINK_DAYS_MAX:
+        raise ValidationError({"days": f"From 1 to {LINK_DAYS_MAX} days."})
+    token, token_digest = new_token()
+    now = timezone.now()
+    link = HandoutLink.objects.create(
+        program=program,
+        token_digest=token_digest,
+        created_by_id=actor.pk,
+        created_at=now,
+        expires_at=now + timedelta(days=days),
+    )
+    return link, handout_url(token)
+
+
+def handout_revoke(*, actor: Actor, link: HandoutLink) -> HandoutLink:
+    _care_team_program(actor, link.program)
+    if link.revoked_at is None:
+        link.revoked_at = timezone.now()
+        link.save(update_fields=["revoked_at"])
+    return link
+
+
+def handout_by_token(token: str) -> HandoutLink:
+    """The link a token opens, counted as one download; ``LinkRefused`` otherwise."""
+    link = (
+        HandoutLink.objects.select_related("program__client__user")
+        .filter(token_digest=digest(token))
+        .first()
+    )
+    if link is None:
+        raise LinkRefused(404, "This link is not known. Ask your trainer for a new one.")
+    now = timezone.now()
+    if link.revoked_at is not None:
+        raise LinkRefused(410, "This link was withdrawn. Ask your trainer for a new one.")
+    if now >= link.expires_at:
+        raise LinkRefused(410, "This link has expired. Ask your trainer for a new one.")
+    if link.program.status != Program.Status.ACTIVE:
+        raise LinkRefused(410, "This program has ended. Ask your trainer for the current one.")
+    HandoutLink.objects.filter(pk=link.pk).update(downloads=F("downloads") + 1)
+    return link
+
+
+def handout_email(*, actor: Actor, program: Program) -> str:
+    """Email the handout (attached) to the client; the address it went to. Refused when the
+    client has no email address."""
+    _care_team_program(actor, program)
+    client = program.client
+    if not client.user.email:
+        raise ValidationError("This client has no email address: share a link instead.")
+    full = active_program(client, with_cues=True, with_trainer=True)
+    if full is None or full.pk != program.pk:
+        raise ValidationError("Only the active program's handout is sent.")
+    message = EmailMessage(
+        subject=f"Your exercise program: {program.name}",
+        body=(
+            f"Hello {client.user.first_name or client.user.username},\n\n"
+            f"Your exercise program is attached, to print. It is also in the portal: "
+            f"{str(settings.SITE_URL).rstrip('/')}/\n"
+        ),
+        to=[client.user.email],
+    )
+    message.attach(handout_name(program), handout_pdf(full), "application/pdf")
+    message.send()
+    return client.user.email

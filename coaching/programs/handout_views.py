@@ -4,13 +4,18 @@ care team (``GET /api/v1/programs/{id}/handout.pdf``), and the admin's client pa
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.urls import path
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
@@ -21,10 +26,23 @@ from rest_framework.views import APIView
 
 from coaching.accounts.permissions import IsTrainer
 from coaching.accounts.selectors import client_get
-from coaching.models import Client, Program
+from coaching.models import Client, HandoutLink, Program
 from coaching.portal.views import client_only
-from coaching.programs.handout import PAPERS, Options, handout_name, handout_pdf
+from coaching.programs.handout import (
+    LINK_DAYS,
+    LINK_DAYS_MAX,
+    PAPERS,
+    LinkRefused,
+    Options,
+    handout_by_token,
+    handout_email,
+    handout_name,
+    handout_pdf,
+    handout_revoke,
+    handout_share,
+)
 from coaching.programs.selectors import active_program, program_detail
+from coaching.shared.tokens import digest
 
 TRUE = {"1", "true", "yes", "on"}
 
@@ -66,6 +84,36 @@ def my_handout_view(request: HttpRequest, client: Client) -> HttpResponse:
         return client_handout(client, request.GET)
     except ValidationError as exc:
         return render(request, "portal/handout_error.html", {"errors": exc.messages}, status=400)
+
+
+# --- a shared link (no sign-in) --------------------------------------------------------------------
+
+LINK_DOWNLOADS_PER_HOUR = 20
+
+
+def shared_handout_view(request: HttpRequest, token: str) -> HttpResponse:
+    """A handout by its shared link: no sign-in; unknown, expired, revoked or over the hourly
+    limit of downloads, the page says so."""
+    key = f"handout-link:{digest(token)}:{int(time.time() // 3600)}"
+    cache.add(key, 0, 3600)
+    if cache.incr(key) > LINK_DOWNLOADS_PER_HOUR:
+        return render(
+            request,
+            "portal/handout_link.html",
+            {"message": "This link was opened too often in the last hour. Try again later."},
+            status=429,
+        )
+    try:
+        link = handout_by_token(token)
+    except LinkRefused as refused:
+        return render(
+            request, "portal/handout_link.html", {"message": refused.message}, status=refused.status
+        )
+    program = active_program(link.program.client, with_cues=True, with_trainer=True)
+    assert program is not None  # handout_by_token checked it is active
+    response = pdf_response(program, options_from({}))
+    response["X-Robots-Tag"] = "noindex"
+    return response
 
 
 # --- the API ------------------------------------------------------------------------------------
@@ -118,15 +166,66 @@ class ProgramHandoutView(APIView):
 # --- the admin's client page ---------------------------------------------------------------------
 
 
+class ShareForm(forms.Form):
+    days = forms.IntegerField(
+        label="Valid for (days)", min_value=1, max_value=LINK_DAYS_MAX, initial=LINK_DAYS
+    )
+
+
 class HandoutAdmin(admin.ModelAdmin):
-    """For the client admin: ``<id>/handout/`` (the active program's handout)."""
+    """For the client admin: ``<id>/handout/`` (the active program's handout) and
+    ``<id>/handout/share/`` (email it, or share a link that needs no sign-in; revoke links)."""
 
     def get_urls(self) -> list:
         view = self.admin_site.admin_view
         return [
             path("<int:pk>/handout/", view(self.handout_view), name="coaching_client_handout"),
+            path(
+                "<int:pk>/handout/share/",
+                view(self.share_view),
+                name="coaching_client_handout_share",
+            ),
             *super().get_urls(),
         ]
+
+    def share_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        client = client_get(request.user, pk)
+        program = active_program(client)
+        here = reverse("admin:coaching_client_handout_share", args=[pk])
+        form = ShareForm(request.POST if request.POST.get("do") == "share" else None)
+        if request.method == "POST" and program is not None:
+            try:
+                what = request.POST.get("do")
+                if what == "email":
+                    sent_to = handout_email(actor=request.user, program=program)
+                    messages.success(request, f"The handout was emailed to {sent_to}.")
+                elif what == "revoke":
+                    link = get_object_or_404(
+                        HandoutLink, pk=request.POST.get("link"), program=program
+                    )
+                    handout_revoke(actor=request.user, link=link)
+                    messages.success(request, "The link was withdrawn: it opens nothing now.")
+                elif form.is_valid():
+                    _, url = handout_share(
+                        actor=request.user, program=program, days=form.cleaned_data["days"]
+                    )
+                    messages.success(request, f"New link (shown once; copy it now): {url}")
+                if what != "share" or form.is_valid():
+                    return HttpResponseRedirect(here)
+            except ValidationError as exc:
+                messages.error(request, " ".join(exc.messages))
+                return HttpResponseRedirect(here)
+        context: dict[str, Any] = {
+            **self.admin_site.each_context(request),
+            "title": f"Share the handout of {client.user}",
+            "client": client,
+            "program": program,
+            "links": program.handout_links.all() if program else [],
+            "now": timezone.now(),
+            "form": form,
+            "opts": self.model._meta,
+        }
+        return TemplateResponse(request, "admin/coaching/client/handout_share.html", context)
 
     def handout_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         try:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 
@@ -208,3 +211,27 @@ class Prescription(PrescriptionFields):
 
 
 ProgramStatus = Program.Status  # importable by name (the OpenAPI schema's enum names)
+
+
+class HandoutLink(models.Model):
+    """A link to a program's handout that needs no sign-in (for a client who will not make an
+    account): only the token's digest is stored; it expires, and can be revoked."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="handout_links")
+    token_digest = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    downloads = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Handout link of {self.program} until {self.expires_at:%d %b %Y}"
+
+    def usable(self, now: datetime) -> bool:
+        return self.revoked_at is None and now < self.expires_at

@@ -92,6 +92,7 @@ PORTAL_ELSEWHERE = {
     "portal:logout": "a POST; coaching/tests/test_portal.py",
     "portal:invitation": "coaching/accounts/tests/test_invitations.py (the emailed link)",
     "reminders:unsubscribe": "coaching/reminders/tests/test_reminders.py (the emailed link)",
+    "portal:shared_handout": "coaching/programs/tests/test_handout.py (a shared link)",
 }
 
 

@@ -6,17 +6,29 @@ more pages; who may download it (the portal, the API, the admin), and bad option
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.core import mail
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from pypdf import PdfReader
 
 from coaching.journal.vocabulary import EMERGENCY_MESSAGE
-from coaching.models import Program
-from coaching.programs import schedule
-from coaching.programs.handout import Options, handout_pdf
+from coaching.models import HandoutLink, Program, User
+from coaching.programs import handout_views, schedule
+from coaching.programs.handout import (
+    Options,
+    handout_email,
+    handout_pdf,
+    handout_revoke,
+    handout_share,
+)
 from coaching.programs.selectors import active_program
+from coaching.shared.tokens import digest
 from coaching.tests.helpers import api
 
 pytestmark = pytest.mark.django_db
@@ -110,3 +122,100 @@ def test_no_active_program_no_handout(client, world):
     Program.objects.filter(client=world.client_a).update(status=Program.Status.ENDED)
     client.force_login(world.client_a.user)
     assert client.get(reverse("portal:handout")).status_code == 404
+
+
+# --- sharing: a link that needs no sign-in, and the email ---------------------------------------
+
+
+def test_a_shared_link_opens_the_handout_without_sign_in_until_withdrawn(client, world):
+    link, url = handout_share(actor=world.trainer_a.user, program=world.program_a, days=7)
+    token = url.rstrip("/").rsplit("/", 1)[1]
+    assert token not in link.token_digest  # only the digest is stored
+    assert HandoutLink.objects.filter(token_digest=digest(token)).exists()
+
+    opened = client.get(f"/handout/{token}/")  # nobody signed in
+    assert (opened.status_code, opened["Content-Type"]) == (200, "application/pdf")
+    assert opened.content.startswith(b"%PDF")
+    assert HandoutLink.objects.get(pk=link.pk).downloads == 1
+
+    handout_revoke(actor=world.admin.user, link=link)
+    gone = client.get(f"/handout/{token}/")
+    assert gone.status_code == 410
+    assert "withdrawn" in gone.content.decode()
+    assert client.get("/handout/not-a-token/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"expires_at": timezone.now() - timedelta(minutes=1)}, "expired"),
+        ({"program_ended": True}, "program has ended"),
+    ],
+)
+def test_an_expired_link_or_an_ended_program_says_so(client, world, change, words):
+    link, url = handout_share(actor=world.trainer_a.user, program=world.program_a)
+    if change.pop("program_ended", False):
+        Program.objects.filter(pk=world.program_a.pk).update(status=Program.Status.ENDED)
+    HandoutLink.objects.filter(pk=link.pk).update(**change)
+    response = client.get(url.split("127.0.0.1:8000")[-1])
+    assert response.status_code == 410
+    assert words in response.content.decode()
+
+
+def test_a_link_opened_too_often_in_an_hour_is_refused(client, world, monkeypatch):
+    monkeypatch.setattr(handout_views, "LINK_DOWNLOADS_PER_HOUR", 1)
+    monkeypatch.setattr(handout_views, "pdf_response", lambda *a: HttpResponse(b"%PDF-stub"))
+    _, url = handout_share(actor=world.trainer_a.user, program=world.program_a)
+    path = url.split("127.0.0.1:8000")[-1]
+    assert client.get(path).status_code == 200
+    assert client.get(path).status_code == 429
+
+
+@pytest.mark.parametrize(
+    ("actor", "days", "refusal"),
+    [
+        ("trainer_a", 0, ValidationError),
+        ("trainer_a", 91, ValidationError),
+        ("trainer_c", 7, PermissionDenied),  # another practice
+        ("trainer_b", 7, PermissionDenied),  # a colleague's client
+        ("client_a", 7, PermissionDenied),  # the care team shares, not the client
+    ],
+)
+def test_who_may_share_and_for_how_long(world, actor, days, refusal):
+    with pytest.raises(refusal):
+        handout_share(actor=getattr(world, actor).user, program=world.program_a, days=days)
+    assert not HandoutLink.objects.exists()
+
+
+def test_the_handout_is_emailed_as_an_attachment(world):
+    sent_to = handout_email(actor=world.trainer_a.user, program=world.program_a)
+    (email,) = mail.outbox
+    assert email.to == [sent_to] == [world.client_a.user.email]
+    ((name, content, kind),) = email.attachments
+    assert (kind, content[:4]) == ("application/pdf", b"%PDF")
+    assert name.endswith(".pdf")
+
+    User.objects.filter(pk=world.client_a.user.pk).update(email="")
+    world.program_a.client.user.refresh_from_db()
+    with pytest.raises(ValidationError):
+        handout_email(
+            actor=world.trainer_a.user, program=Program.objects.get(pk=world.program_a.pk)
+        )
+    assert len(mail.outbox) == 1
+
+
+def test_the_admin_share_page(client, world):
+    url = reverse("admin:coaching_client_handout_share", args=[world.client_a.pk])
+    client.force_login(world.trainer_c.user)
+    assert client.get(url).status_code == 404
+    client.force_login(world.trainer_a.user)
+    assert "Make a link" in client.get(url).content.decode()
+    assert client.post(url, {"do": "share", "days": "5"}).status_code == 302
+    (link,) = HandoutLink.objects.all()
+    assert (link.expires_at - link.created_at).days == 5
+    assert "works" in client.get(url).content.decode()
+    client.post(url, {"do": "revoke", "link": link.pk})
+    assert HandoutLink.objects.get().revoked_at is not None
+    refused = client.post(url, {"do": "share", "days": "500"})
+    assert refused.status_code == 200
+    assert HandoutLink.objects.count() == 1
