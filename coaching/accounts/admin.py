@@ -27,6 +27,7 @@ from coaching.accounts.services import (
     trainer_add,
 )
 from coaching.messaging.admin import MessagingAdmin
+from coaching.messaging.selectors import with_unread
 from coaching.models import (
     Client,
     Practice,
@@ -82,6 +83,7 @@ class ClientAdmin(HandoutAdmin, MessagingAdmin, InvitingAdmin, ServiceAdmin):
         "trainer_name",
         "active_program_link",
         "last_session",
+        "unread_messages",
         "sign_in",
     ]
     list_display_links = ["name"]
@@ -93,7 +95,7 @@ class ClientAdmin(HandoutAdmin, MessagingAdmin, InvitingAdmin, ServiceAdmin):
     list_per_page = 50
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Client]:
-        qs = with_invitation_state(client_list(request.user))
+        qs = with_unread(with_invitation_state(client_list(request.user)), request.user)
         for column in hooks.client_columns():  # what other apps add (triage: open flags)
             qs = column.annotate(qs)
         return ordered(self, request, qs)

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
 
 from coaching.accounts.selectors import client_get
 from coaching.messaging import selectors, services
@@ -27,6 +28,13 @@ class MessagingAdmin(admin.ModelAdmin):
             path("<int:pk>/messages/", view(self.messages_view), name="coaching_client_messages"),
             *super().get_urls(),
         ]
+
+    @admin.display(description="messages", ordering="_unread")
+    def unread_messages(self, obj: Any) -> str:
+        """The client's messages the signed-in person has not read (``with_unread``)."""
+        unread = getattr(obj, "_unread", 0)
+        url = reverse("admin:coaching_client_messages", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, f"{unread} new" if unread else "read")
 
     def messages_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         client = client_get(request.user, pk)  # 404 for a client the user does not see

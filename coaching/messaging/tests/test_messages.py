@@ -240,3 +240,22 @@ def test_the_admins_flag_page_sends_a_note_with_the_decision(client, world):
     assert Flag.objects.get(pk=world.flag_a.pk).status == "dismissed"
     (note,) = Message.objects.filter(client=world.client_a)
     assert (note.flag_id, note.body) == (world.flag_a.pk, "All good: carry on as planned.")
+
+
+def test_the_admins_client_list_counts_each_ones_unread_messages(client, world):
+    services.message_post(actor=world.client_a.user, client=world.client_a, body="One")
+    services.message_post(actor=world.client_a.user, client=world.client_a, body="Two")
+    services.message_post(actor=world.client_b.user, client=world.client_b, body="Other")
+    client.force_login(world.trainer_a.user)
+    page = client.get(reverse("admin:coaching_client_changelist")).content.decode()
+    assert "2 new" in page
+    assert "Other" not in page
+
+    services.thread_read(actor=world.trainer_a.user, client=world.client_a)
+    page = client.get(reverse("admin:coaching_client_changelist")).content.decode()
+    assert "2 new" not in page
+    # the practice admin has read nothing: both clients' messages are new to them
+    client.force_login(world.admin.user)
+    page = client.get(reverse("admin:coaching_client_changelist")).content.decode()
+    assert "2 new" in page
+    assert "1 new" in page
