@@ -28,6 +28,7 @@ from coaching.journal.vocabulary import (
     SYMPTOM_LABELS,
     safety_for,
 )
+from coaching.messaging.selectors import unread_counts
 from coaching.models import CheckIn, Client, Session
 from coaching.portal.forms import CheckInForm, SessionLogForm
 from coaching.portal.history import (
@@ -84,7 +85,11 @@ def home(request: HttpRequest) -> HttpResponse:
     recent = timezone.now() - timedelta(days=CHANGE_NOTICE_DAYS)
     for p in program.current if program else []:  # type: ignore[attr-defined]  # prefetched
         p.recently_changed = p.replaces_id is not None and p.started_at >= recent
-    context: dict[str, Any] = {"client": client, "program": program}
+    context: dict[str, Any] = {
+        "client": client,
+        "program": program,
+        "unread": unread_counts(request.user, [client.pk]).get(client.pk, 0),
+    }
     if program is not None and program.weekdays:
         today = timezone.localdate()
         upcoming = schedule.next_planned(program.weekdays, today, program.starts_on, count=2)

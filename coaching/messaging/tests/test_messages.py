@@ -259,3 +259,12 @@ def test_the_admins_client_list_counts_each_ones_unread_messages(client, world):
     page = client.get(reverse("admin:coaching_client_changelist")).content.decode()
     assert "2 new" in page
     assert "1 new" in page
+
+
+def test_today_points_the_client_to_new_messages(client, world):
+    client.force_login(world.client_a.user)
+    assert "new message" not in client.get(reverse("portal:home")).content.decode()
+    services.message_post(actor=world.trainer_a.user, client=world.client_a, body="Hello")
+    assert (
+        "1 new message from your care team" in client.get(reverse("portal:home")).content.decode()
+    )

@@ -152,15 +152,16 @@ def test_today_shows_the_program_doses_notes_cues_and_the_two_buttons(alice, wor
 
 
 @pytest.mark.parametrize("exercises", [1, 8])
-def test_today_is_five_queries_whatever_the_program(client, world, exercises):
+def test_today_is_six_queries_whatever_the_program(client, world, exercises):
     """The session, the person with their profile, the program with the client's trainer, the
-    prescriptions with their exercises, the cues: the same for 1 exercise or 8."""
+    prescriptions with their exercises, the cues, the unread messages: the same for 1 exercise
+    or 8."""
     someone = ClientFactory(user__username="sam", trainer=world.trainer_a)
     ProgramFactory(client=someone, exercises=[ExerciseFactory() for _ in range(exercises)])
     client.force_login(someone.user)
     with CaptureQueriesContext(connection) as queries:
         html = page(client.get(reverse("portal:home")))
-    assert len(queries) == 5, [q["sql"][:90] for q in queries.captured_queries]
+    assert len(queries) == 6, [q["sql"][:90] for q in queries.captured_queries]
     assert f"Your trainer is {world.trainer_a}." in html
 
 
