@@ -145,6 +145,7 @@ WHERE u.id = %s
 
 @dataclass(frozen=True)
 class Person:
+    user_id: int
     is_staff: bool
     is_superuser: bool
     username: str
@@ -190,6 +191,7 @@ def signed_in(request: HttpRequest, *, admin: bool = False) -> Person | None:
     if not constant_time_compare(data.get("_auth_user_hash", ""), expected):
         return None
     return Person(
+        user_id=user_id,
         is_staff=row[2],
         is_superuser=row[3],
         username=row[4],

@@ -159,9 +159,18 @@ def today(request: HttpRequest) -> HttpResponse:
     client = SimpleNamespace(trainer=person.trainer_name)
     if program is not None:  # (the template names the trainer through the program)
         program.client = client
-    return page(
-        request, "portal/today.html", person, "home", {"client": client, "program": program}
-    )
+    with connection.cursor() as cursor:  # the care team's messages the client has not read
+        cursor.execute(UNREAD, [person.user_id, person.client_id])
+        (unread,) = cursor.fetchone()
+    context = {"client": client, "program": program, "unread": unread}
+    return page(request, "portal/today.html", person, "home", context)
+
+
+UNREAD = """
+SELECT count(*) FROM coaching_message m
+LEFT JOIN coaching_threadread r ON r.client_id = m.client_id AND r.user_id = %s
+WHERE m.client_id = %s AND NOT m.from_client AND (r.read_until IS NULL OR m.created_at > r.read_until)
+"""
 
 
 def log(request: HttpRequest) -> HttpResponse:
