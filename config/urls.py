@@ -15,7 +15,12 @@ from coaching.messaging.api import (
 )
 from coaching.privacy.api import MyExportView
 from coaching.programs.api import ProgramViewSet, TemplateViewSet
-from coaching.programs.handout_views import ProgramHandoutView
+from coaching.programs.handout_views import (
+    HandoutLinkView,
+    ProgramHandoutEmailView,
+    ProgramHandoutLinksView,
+    ProgramHandoutView,
+)
 from coaching.reminders.api import MyDevicesView, MyDeviceView, MyPreferencesView
 from config.health import health
 from exercises.api import ExerciseViewSet
@@ -43,6 +48,17 @@ api_v1 = [
     path("me/messages/read/", MyReadMarkView.as_view(), name="me-messages-read"),
     path("clients/<int:pk>/messages/", ClientMessagesView.as_view(), name="client-messages"),
     path("programs/<int:pk>/handout.pdf", ProgramHandoutView.as_view(), name="program-handout"),
+    path(
+        "programs/<int:pk>/handout/links/",
+        ProgramHandoutLinksView.as_view(),
+        name="program-handout-links",
+    ),
+    path("handout-links/<int:pk>/", HandoutLinkView.as_view(), name="handout-link"),
+    path(
+        "programs/<int:pk>/handout/email/",
+        ProgramHandoutEmailView.as_view(),
+        name="program-handout-email",
+    ),
     path(
         "clients/<int:pk>/messages/read/", ClientReadMarkView.as_view(), name="client-messages-read"
     ),

@@ -17,11 +17,13 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
+from rest_framework import serializers
 from rest_framework.exceptions import ValidationError as ApiValidationError
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from coaching.accounts.permissions import IsTrainer
@@ -41,7 +43,8 @@ from coaching.programs.handout import (
     handout_revoke,
     handout_share,
 )
-from coaching.programs.selectors import active_program, program_detail
+from coaching.programs.selectors import active_program, program_detail, programs_for
+from coaching.shared.selectors import one_or_404
 from coaching.shared.tokens import digest
 
 TRUE = {"1", "true", "yes", "on"}
@@ -232,3 +235,80 @@ class HandoutAdmin(admin.ModelAdmin):
             return client_handout(client_get(request.user, pk), request.GET)
         except ValidationError as exc:
             raise Http404(" ".join(exc.messages)) from exc
+
+
+# --- sharing through the API ---------------------------------------------------------------------
+
+
+class HandoutLinkSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField(
+        help_text="The link (only in the answer that made it: only its digest is stored)."
+    )
+
+    class Meta:
+        model = HandoutLink
+        fields = ["id", "url", "created_at", "expires_at", "revoked_at", "downloads"]
+
+    def get_url(self, link: HandoutLink) -> str | None:
+        return self.context.get("urls", {}).get(link.pk)
+
+
+class ShareInputSerializer(serializers.Serializer):
+    days = serializers.IntegerField(
+        min_value=1, max_value=LINK_DAYS_MAX, default=LINK_DAYS,
+        help_text="How long the link works (default 14 days).",
+    )  # fmt: skip
+
+
+class _ProgramAction(APIView):
+    permission_classes = [IsTrainer]
+    detail = True  # names a program: 404 for people who are not trainers
+
+    def program(self, request: Request, pk: int) -> Program:
+        return one_or_404(programs_for(request.user), pk, "program")
+
+
+class ProgramHandoutLinksView(_ProgramAction):
+    @extend_schema(
+        summary="The program's shared handout links",
+        responses={200: HandoutLinkSerializer(many=True)},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        links = self.program(request, pk).handout_links.all()
+        return Response(HandoutLinkSerializer(links, many=True).data)
+
+    @extend_schema(
+        summary="Share the handout by a link that needs no sign-in",
+        request=ShareInputSerializer,
+        responses={201: HandoutLinkSerializer},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        program = self.program(request, pk)
+        data = ShareInputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        link, url = handout_share(actor=request.user, program=program, **data.validated_data)
+        answer = HandoutLinkSerializer(link, context={"urls": {link.pk: url}})
+        return Response(answer.data, status=201)
+
+
+class HandoutLinkView(APIView):
+    permission_classes = [IsTrainer]
+    detail = True
+
+    @extend_schema(summary="Withdraw a shared handout link", responses={204: None})
+    def delete(self, request: Request, pk: int) -> Response:
+        links = HandoutLink.objects.filter(program__in=programs_for(request.user))
+        handout_revoke(actor=request.user, link=one_or_404(links, pk, "link"))
+        return Response(status=204)
+
+
+@extend_validation_errors(["invalid"], "non_field_errors", methods=["POST"])
+class ProgramHandoutEmailView(_ProgramAction):
+    @extend_schema(
+        summary="Email the handout to the client (attached)",
+        request=None,
+        responses={200: inline_serializer("HandoutEmailed", {"sent_to": serializers.EmailField()})},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        sent_to = handout_email(actor=request.user, program=self.program(request, pk))
+        return Response({"sent_to": sent_to})

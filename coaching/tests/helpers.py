@@ -15,6 +15,7 @@ from coaching.models import (
     CheckIn,
     Client,
     Entry,
+    HandoutLink,
     Message,
     Prescription,
     Program,
@@ -67,6 +68,9 @@ def state() -> dict[str, Any]:
         "flag_events": FlagEvent.objects.count(),
         "reminder_preferences": list(
             ReminderPreferences.objects.order_by("pk").values_list("client_id", "updated_at")
+        ),
+        "handout_links": list(
+            HandoutLink.objects.order_by("pk").values_list("pk", "revoked_at", "downloads")
         ),
         "messages": list(Message.objects.order_by("pk").values_list("pk", "client_id", "body")),
         "read_marks": list(

@@ -172,6 +172,16 @@ ROUTES: dict[str, tuple[str, Path, Body]] = {
     "my device unsubscribe (unknown)": ("delete", lambda w: f"{DEVICES}999999/", None),
     "program A handout": ("get", lambda w: f"{PROGRAMS}{w.program_a.pk}/handout.pdf", None),
     "program C handout": ("get", lambda w: f"{PROGRAMS}{w.program_c.pk}/handout.pdf", None),
+    "program A handout links": ("get", lambda w: f"{PROGRAMS}{w.program_a.pk}/handout/links/", None),
+    "program A handout share": (
+        "post", lambda w: f"{PROGRAMS}{w.program_a.pk}/handout/links/", lambda w, a: {"days": 7}
+    ),
+    "program A handout link withdraw (unknown)": (
+        "delete", lambda w: "/api/v1/handout-links/999999/", None
+    ),
+    "program C handout email": (
+        "post", lambda w: f"{PROGRAMS}{w.program_c.pk}/handout/email/", lambda w, a: {}
+    ),
     "my messages": ("get", lambda w: "/api/v1/me/messages/", None),
     "my message send": ("post", lambda w: "/api/v1/me/messages/", lambda w, a: {"body": "Hi"}),
     "my messages unread": ("get", lambda w: "/api/v1/me/messages/read/", None),
@@ -249,6 +259,10 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "my device unsubscribe (unknown)":       (401, 404, 404, 403, 403, 403, 403, 403, 403, 403),
     "program A handout":                     (401, 404, 404, 200, 404, 404, 200, 404, 404, 200),
     "program C handout":                     (401, 404, 404, 404, 404, 200, 404, 404, 404, 200),
+    "program A handout links":               (401, 404, 404, 200, 404, 404, 200, 404, 404, 200),
+    "program A handout share":               (401, 404, 404, 201, 404, 404, 201, 404, 404, 201),
+    "program A handout link withdraw (unknown)": (401, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    "program C handout email":               (401, 404, 404, 404, 404, 200, 404, 404, 404, 200),
     "my messages":                           (401, 200, 200, 403, 403, 403, 403, 403, 403, 403),
     "my message send":                       (401, 201, 201, 403, 403, 403, 403, 403, 403, 403),
     "my messages unread":                    (401, 200, 200, 403, 403, 403, 403, 403, 403, 403),
@@ -271,7 +285,7 @@ EXPECTED: dict[str, tuple[int, ...]] = {
 CASES = [(route, actor) for route in ROUTES for actor in ACTORS]
 # signed in here without a token (force_authenticate), so there is none to revoke; revoking
 # a device's token is tested in test_auth_api.py
-WRITES_NOTHING_HERE = {"sign out"}
+WRITES_NOTHING_HERE = {"sign out", "program C handout email"}  # (an email: stores nothing)
 
 
 def test_the_table_has_a_row_per_route_and_a_column_per_actor():

@@ -38,6 +38,7 @@ from hypothesis import HealthCheck, settings
 from knox.models import AuthToken
 
 from coaching.models import PushSubscription
+from coaching.programs.handout import handout_share
 from coaching.tests.factories import PASSWORD
 from config.wsgi import application
 
@@ -45,10 +46,13 @@ from config.wsgi import application
 @pytest.fixture
 def world(shared_world):  # type: ignore[no-untyped-def]
     """Built once for this module (conftest's ``module_world``); each test's writes roll back.
-    With a notification device of client A's, for the devices' endpoints."""
+    With a notification device of client A's and a handout link of theirs, for those endpoints."""
     shared_world.device_a = PushSubscription.objects.create(
         client=shared_world.client_a, endpoint="https://push.example.com/fuzz", p256dh="k", auth="a"
     )
+    shared_world.handout_link_a = handout_share(
+        actor=shared_world.trainer_a.user, program=shared_world.program_a
+    )[0]
     return shared_world
 
 
@@ -124,6 +128,7 @@ OWN_ROWS = {
     "/api/v1/sessions/": "session_a",
     "/api/v1/check-ins/": "check_in_a",
     "/api/v1/me/devices/": "device_a",
+    "/api/v1/handout-links/": "handout_link_a",
 }
 OWN_FIELDS = {
     "POST /api/v1/auth/token/": {"username", "password"},

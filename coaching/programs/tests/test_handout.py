@@ -219,3 +219,30 @@ def test_the_admin_share_page(client, world):
     refused = client.post(url, {"do": "share", "days": "500"})
     assert refused.status_code == 200
     assert HandoutLink.objects.count() == 1
+
+
+def test_the_api_shares_lists_withdraws_and_emails(client, world):
+    desk = api(world.trainer_a.user)
+    links = f"/api/v1/programs/{world.program_a.pk}/handout/links/"
+    made = desk.post(links, {"days": 3}, format="json")
+    assert made.status_code == 201
+    url = made.json()["url"]
+    assert "/handout/" in url
+    (listed,) = desk.get(links).json()
+    assert listed["url"] is None  # shown once only
+    assert client.get(url.split("127.0.0.1:8000")[-1]).status_code == 200
+    assert (
+        api(world.trainer_c.user).delete(f"/api/v1/handout-links/{listed['id']}/").status_code
+        == 404
+    )
+    assert desk.delete(f"/api/v1/handout-links/{listed['id']}/").status_code == 204
+    assert client.get(url.split("127.0.0.1:8000")[-1]).status_code == 410
+
+    bad = desk.post(links, {"days": 0}, format="json")
+    assert (bad.status_code, bad.json()["errors"][0]["attr"]) == (400, "days")
+    assert api(world.trainer_c.user).post(links, {}, format="json").status_code == 404
+    assert api(world.client_a.user).get(links).status_code == 404
+
+    emailed = desk.post(f"/api/v1/programs/{world.program_a.pk}/handout/email/")
+    assert emailed.json() == {"sent_to": world.client_a.user.email}
+    assert len(mail.outbox) == 1
