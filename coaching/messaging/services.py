@@ -16,6 +16,7 @@ from django.utils import timezone
 from coaching.accounts.selectors import profile_of
 from coaching.messaging import selectors
 from coaching.models import Client, Message, ReminderPreferences, Session, ThreadRead, User
+from coaching.reminders import push
 from coaching.shared.selectors import Actor
 
 BODY_MAX = Message._meta.get_field("body").max_length or 2000
@@ -79,8 +80,9 @@ def _mark(actor: Actor, client: Client, until: datetime) -> None:
 
 
 def notify(message_id: int) -> bool:
-    """Email the other side of a message: the client (if they want such emails) or their
-    trainer. Says who wrote and where to read, never what. Whether an email was sent."""
+    """Tell the other side of a message: their trainer by email, or the client by email (unless
+    they turned such emails off) and on their devices (if they chose notifications). Says who
+    wrote and where to read, never what. Whether anything was sent."""
     message = (
         Message.objects.select_related("client__user", "client__trainer__user")
         .filter(pk=message_id)
@@ -90,28 +92,30 @@ def notify(message_id: int) -> bool:
         return False
     site = str(settings.SITE_URL).rstrip("/")
     client = message.client
+    subject = f"{message.author_name} wrote to you"
     if message.from_client:
-        to = client.trainer.user.email
-        subject = f"{message.author_name} wrote to you"
         link = site + reverse("admin:coaching_client_messages", args=[client.pk])
         text = (
             f"{message.author_name}, your client, wrote in your conversation.\n\nRead it: {link}\n"
         )
-    else:
-        wants = ReminderPreferences.objects.filter(client=client).values_list(
-            "message_email", flat=True
-        )
-        if not all(wants):  # no preferences: the default (yes)
-            return False
-        to = client.user.email
-        subject = f"{message.author_name} wrote to you"
-        text = (
-            f"Hello {client.user.first_name or client.user.username},\n\n"
-            f"{message.author_name} wrote to you. Read and answer: {site}"
-            f"{reverse('messaging:thread')}\n\n"
-            f"You can turn these emails off in your settings: {site}"
-            f"{reverse('reminders:settings')}\n"
-        )
+        return _email(client.trainer.user.email, subject, text)
+    prefs = ReminderPreferences.objects.filter(client=client).first()
+    text = (
+        f"Hello {client.user.first_name or client.user.username},\n\n"
+        f"{message.author_name} wrote to you. Read and answer: {site}"
+        f"{reverse('messaging:thread')}\n\n"
+        f"You can turn these emails off in your settings: {site}"
+        f"{reverse('reminders:settings')}\n"
+    )
+    emailed = (prefs is None or prefs.message_email) and _email(client.user.email, subject, text)
+    pushed = False
+    if prefs is not None and prefs.push and push.configured():
+        note = {"title": subject, "body": "Open your messages to read it.", "url": "/messages/"}
+        pushed = push.push_send(push.devices_of(client), {**note, "tag": "message"}).sent > 0
+    return bool(emailed or pushed)
+
+
+def _email(to: str, subject: str, text: str) -> bool:
     if not to:
         return False
     send_mail(subject=subject, message=text, from_email=None, recipient_list=[to])

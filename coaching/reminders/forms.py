@@ -23,7 +23,7 @@ class ReminderPreferencesForm(forms.ModelForm):
         ]  # fmt: skip
         labels = {
             "email": "Email me a reminder on my exercise days",
-            "push": "Send a notification to my devices on my exercise days",
+            "push": "Send notifications to my devices",
             "at": "From this time",
             "check_in": "Also remind me of the morning check-in",
             "check_in_at": "Check-in reminder from",
@@ -34,8 +34,8 @@ class ReminderPreferencesForm(forms.ModelForm):
         help_texts = {
             "email": "Only on the days your program plans, and not once you have logged the "
             "session. After two missed days, one gentle nudge.",
-            "push": "The same reminders as a notification on each phone or computer where you "
-            "turned notifications on (below).",
+            "push": "The reminders, and a note when your trainer writes, on each phone or "
+            "computer where you turned notifications on (below).",
             "check_in": "Every day of your program, until the day's check-in is in.",
             "at": "Your planned days are on Today.",
             "quiet_from": "Never a reminder in this span (e.g. 22:00 to 07:00). Leave both empty "

@@ -268,3 +268,35 @@ def test_today_points_the_client_to_new_messages(client, world):
     assert (
         "1 new message from your care team" in client.get(reverse("portal:home")).content.decode()
     )
+
+
+def test_a_client_who_chose_notifications_gets_one_without_the_text(world, settings):
+    from coaching.reminders import push
+    from coaching.reminders.tests.test_push import Device, PushService
+
+    service = PushService()
+    try:
+        settings.VAPID_PRIVATE_KEY = push.generate_private_key()
+        device = Device(f"{service.url}/push/phone")
+        subscription = device.subscription()
+        push.subscribe(
+            client=world.client_a,
+            endpoint=subscription["endpoint"],
+            p256dh=subscription["keys"]["p256dh"],
+            auth=subscription["keys"]["auth"],
+        )
+        ReminderPreferences.objects.create(client=world.client_a, push=True, message_email=False)
+        message = services.message_post(
+            actor=world.trainer_a.user, client=world.client_a, body="Private details"
+        )
+
+        assert services.notify(message.pk) is True
+        assert not mail.outbox  # emails off
+        ((_, _, body),) = service.received
+        shown = device.read(body)
+        assert shown["url"] == "/messages/"
+        assert "wrote to you" in shown["title"]
+        assert "Private details" not in str(shown)
+    finally:
+        service.server.shutdown()
+        service.server.server_close()
