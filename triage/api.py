@@ -19,6 +19,7 @@ from rest_framework.response import Response
 
 from coaching.accounts.api import ANY_SEGMENT
 from coaching.accounts.permissions import IsTrainer
+from coaching.messaging.models import BODY_MAX as MESSAGE_MAX
 from coaching.shared.filters import SINCE_HELP, visible_clients
 from config.api.fields import IsoDateTimeFilter
 from config.api.pagination import paginated_response
@@ -98,7 +99,7 @@ class FlagSerializer(FromRows):
 
 class NoteInputSerializer(serializers.Serializer):
     note = serializers.CharField(
-        max_length=2000, required=False, allow_blank=True, default="",
+        max_length=MESSAGE_MAX, required=False, allow_blank=True, default="",
         help_text="A message to the client about this decision, posted in their conversation "
         "(linked to the flag) in the same step.",
     )  # fmt: skip

@@ -26,7 +26,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from coaching.accounts.selectors import client_scope
-from coaching.messaging.services import BODY_MAX as MESSAGE_MAX
+from coaching.messaging.models import BODY_MAX as MESSAGE_MAX
 from coaching.messaging.services import message_post
 from coaching.models import CheckIn, Client, Prescription, Program, ReviewState, Session, User
 from coaching.programs.services import prescription_replace

@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from coaching.accounts.permissions import IsClient, IsTrainer
 from coaching.accounts.selectors import client_get, profile_of
 from coaching.messaging import selectors, services
+from coaching.messaging.models import BODY_MAX
 from coaching.models import Client, Message, Session
 from config.api.fields import TextField
 from config.api.pagination import Pagination
@@ -24,7 +25,7 @@ from config.api.pagination import Pagination
 
 class MessageSerializer(serializers.ModelSerializer):
     author = serializers.CharField(source="author_name", read_only=True)
-    body = TextField(max_length=2000, help_text="1 to 2,000 characters.")
+    body = TextField(max_length=BODY_MAX, help_text=f"1 to {BODY_MAX:,} characters.")
     flag = serializers.IntegerField(source="flag_id", read_only=True, allow_null=True)
     session = serializers.IntegerField(
         source="session_id",

@@ -8,7 +8,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from coaching.messaging import services
-from coaching.models import Client, Message, Session
+from coaching.messaging.models import BODY_MAX
+from coaching.models import Client, Session
 from coaching.shared.forms import add_service_error
 from coaching.shared.selectors import Actor
 
@@ -16,7 +17,7 @@ from coaching.shared.selectors import Actor
 class MessageForm(forms.Form):
     body = forms.CharField(
         label="Your message",
-        max_length=Message._meta.get_field("body").max_length,
+        max_length=BODY_MAX,
         widget=forms.Textarea(attrs={"rows": 4}),
         error_messages={
             "required": "Write a message first.",

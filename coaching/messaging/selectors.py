@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from coaching.accounts.selectors import client_scope, profile_of
@@ -34,35 +35,25 @@ def thread(client: Client) -> QuerySet[Message]:
 
 
 def unread_counts(actor: Actor, client_ids: Sequence[int]) -> dict[int, int]:
-    """How many messages of each of these threads the actor has not read: those written by the
-    other side (by the care team for a client, by the client for the team) after their read mark.
-    One query, whatever the number of threads."""
-    mine = profile_of(actor).client is not None
-    mark = ThreadRead.objects.filter(client_id=OuterRef("client_id"), user_id=actor.pk or 0).values(
-        "read_until"
-    )
-    rows = (
-        Message.objects.filter(client_id__in=list(client_ids), from_client=not mine)
-        .annotate(mark=Subquery(mark))
-        .filter(Q(mark__isnull=True) | Q(created_at__gt=F("mark")))
-        .values("client_id")
-        .annotate(n=Count("pk"))
-        .values_list("client_id", "n")
-    )
-    return dict(rows)
+    """How many messages of each of these threads the actor has not read (``with_unread``'s
+    rule), one query whatever the number of threads."""
+    clients: QuerySet[Any] = with_unread(Client.objects.filter(pk__in=list(client_ids)), actor)
+    return dict(clients.values_list("pk", "_unread"))
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def with_unread(clients: QuerySet[Client], actor: Actor) -> QuerySet[Client]:
-    """Clients with ``_unread``: how many of their messages the actor (of their care team) has
-    not read — in the same query, for the admin's client list."""
+    """Clients with ``_unread``: how many messages of their thread the actor has not read —
+    those the other side wrote (the care team for a client, the client for the team) after the
+    actor's read mark — in the same query (the admin's client list, Today)."""
+    from_client = profile_of(actor).client is None  # the team reads what the client wrote
     mark = ThreadRead.objects.filter(client_id=OuterRef(OuterRef("pk")), user_id=actor.pk or 0)
     unread = (
         Message.objects.filter(
             client_id=OuterRef("pk"),
-            from_client=True,
+            from_client=from_client,
             created_at__gt=Coalesce(Subquery(mark.values("read_until")[:1]), Value(EPOCH)),
         )
         .order_by()

@@ -15,11 +15,10 @@ from django.utils import timezone
 
 from coaching.accounts.selectors import profile_of
 from coaching.messaging import selectors
+from coaching.messaging.models import BODY_MAX
 from coaching.models import Client, Message, ReminderPreferences, Session, ThreadRead, User
 from coaching.reminders import push
 from coaching.shared.selectors import Actor
-
-BODY_MAX = Message._meta.get_field("body").max_length or 2000
 
 
 def _name(user: Actor) -> str:

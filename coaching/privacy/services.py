@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from coaching import hooks
@@ -23,6 +24,7 @@ from coaching.models import (
     Session,
 )
 from coaching.programs.models import DOSE_FIELDS
+from coaching.reminders.services import PREFERENCE_FIELDS
 from coaching.shared.selectors import Actor
 
 
@@ -125,50 +127,64 @@ def client_export(*, actor: Actor, client: Client) -> dict[str, Any]:
         "trainer_notes": client.notes,
         "programs": programs,
         "sessions": sessions,
-        "check_ins": list(
-            CheckIn.objects.filter(client=client)
-            .order_by("date", "pk")
-            .values("id", "date", "pain", "stiffness", "symptoms", "review_state", "created_at")
+        "check_ins": _rows(
+            CheckIn.objects.filter(client=client),
+            ("date", "pk"),
+            "id",
+            "date",
+            "pain",
+            "stiffness",
+            "symptoms",
+            "review_state",
+            "created_at",
         ),
         # what the apps above keep about the client (triage's flags), through their hooks
         **{data.key: data.export(client) for data in hooks.client_data()},
-        "devices": list(
-            AuthToken.objects.filter(user=user).values("created", "expiry").order_by("created")
+        "devices": _rows(AuthToken.objects.filter(user=user), ("created",), "created", "expiry"),
+        "reminder_preferences": _rows(
+            ReminderPreferences.objects.filter(client=client), (), *PREFERENCE_FIELDS
         ),
-        "reminder_preferences": list(
-            ReminderPreferences.objects.filter(client=client).values(
-                "email",
-                "push",
-                "at",
-                "check_in",
-                "check_in_at",
-                "time_zone",
-                "quiet_from",
-                "quiet_until",
-                "message_email",
-            )
+        "reminders": _rows(
+            Reminder.objects.filter(client=client),
+            ("day", "kind"),
+            "day",
+            "kind",
+            "status",
+            "sent_at",
         ),
-        "reminders": list(
-            Reminder.objects.filter(client=client)
-            .order_by("day", "kind")
-            .values("day", "kind", "status", "sent_at")
+        "messages": _rows(
+            Message.objects.filter(client=client),
+            ("created_at", "pk"),
+            "created_at",
+            "author_name",
+            "from_client",
+            "body",
+            "session_id",
+            "flag_id",
         ),
-        "messages": list(
-            Message.objects.filter(client=client)
-            .order_by("created_at", "pk")
-            .values("created_at", "author_name", "from_client", "body", "session_id", "flag_id")
+        "push_devices": _rows(
+            PushSubscription.objects.filter(client=client),
+            ("created_at", "pk"),
+            "endpoint",
+            "user_agent",
+            "created_at",
+            "last_sent_at",
         ),
-        "push_devices": list(
-            PushSubscription.objects.filter(client=client)
-            .order_by("created_at", "pk")
-            .values("endpoint", "user_agent", "created_at", "last_sent_at")
-        ),
-        "invitations": list(
-            Invitation.objects.filter(user=user)
-            .order_by("created_at", "pk")
-            .values("sent_to", "created_at", "expires_at", "accepted_at", "revoked_at")
+        "invitations": _rows(
+            Invitation.objects.filter(user=user),
+            ("created_at", "pk"),
+            "sent_to",
+            "created_at",
+            "expires_at",
+            "accepted_at",
+            "revoked_at",
         ),
     }
+
+
+def _rows(rows: QuerySet[Any], order: tuple[str, ...], *fields: str) -> list[dict[str, Any]]:
+    """An export's list: the rows' ``fields``, in ``order``."""
+    return list(rows.order_by(*order).values(*fields))
 
 
 ERASE, ANONYMISE = "erase", "anonymise"

@@ -66,9 +66,10 @@ def _qr_svg(url: str) -> str:
 
 def handout_context(program: Program, options: Options) -> dict[str, Any]:
     """What the template shows, from a program with its current prescriptions, their exercises
-    and cues (``programs.selectors.active_program(..., with_cues=True, with_trainer=True)``)."""
+    and cues prefetched (``programs.selectors.active_program(..., with_cues=True,
+    with_trainer=True)`` or ``program_detail``)."""
     prescriptions = []
-    for rx in getattr(program, "current", []) or program.prescriptions.filter(ended_at=None):
+    for rx in program.current:  # type: ignore[attr-defined]  # prefetched by the selector
         phases: dict[str, list[str]] = defaultdict(list)
         for cue in rx.exercise.cues.all():
             phases[cue.get_phase_display()].append(cue.text)
