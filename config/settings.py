@@ -158,8 +158,34 @@ STATICFILES_DIRS: list[Path | tuple[str, Path]] = [BASE_DIR / "static"]
 CHARTJS_DIST = BASE_DIR / "node_modules" / "chart.js" / "dist"
 if CHARTJS_DIST.is_dir():
     STATICFILES_DIRS.append(("vendor/chartjs", CHARTJS_DIST))
+# --- Uploads (editors' exercise pictures and videos) ----------------------------------------
+# On the local disk under the var dir by default (``make run``; Django serves them when DEBUG is
+# on, a reverse proxy in production); in an S3-compatible bucket when MEDIA_S3_BUCKET is set
+# (django-storages; credentials from the usual AWS_* variables or the machine's role).
+MEDIA_URL = env.str("DJANGO_MEDIA_URL", default="/media/")
+MEDIA_ROOT = Path(env.str("DJANGO_MEDIA_ROOT", default=str(VAR_DIR / "media")))
+MEDIA_S3_BUCKET = env.str("MEDIA_S3_BUCKET", default="")
+EXERCISE_IMAGE_MAX_MB = env.int("EXERCISE_IMAGE_MAX_MB", default=5)
+EXERCISE_VIDEO_MAX_MB = env.int("EXERCISE_VIDEO_MAX_MB", default=25)
+DEFAULT_STORAGE: dict[str, object] = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+if MEDIA_S3_BUCKET:
+    DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": MEDIA_S3_BUCKET,
+            "endpoint_url": env.str("MEDIA_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("MEDIA_S3_REGION", default="") or None,
+            "custom_domain": env.str("MEDIA_S3_CUSTOM_DOMAIN", default="") or None,
+            "location": env.str("MEDIA_S3_PREFIX", default="media"),
+            "file_overwrite": False,
+            "default_acl": None,
+            # links that expire unless the bucket is served publicly through a custom domain
+            "querystring_auth": not env.str("MEDIA_S3_CUSTOM_DOMAIN", default=""),
+            "querystring_expire": 3600,
+        },
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": env.str(
             "DJANGO_STATICFILES_STORAGE",

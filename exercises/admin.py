@@ -3,14 +3,29 @@ inline, and publish / retire actions that go through the services."""
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import admin, messages
 from django.db.models import Count, QuerySet
 from django.forms import ModelForm
-from django.http import HttpRequest
-from django.utils.html import format_html_join
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import URLPattern, path
+from django.utils.decorators import method_decorator
+from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
 
 from exercises.forms import ExerciseAdminForm
-from exercises.models import Cue, Equipment, Exercise, Mistake, Muscle, ProgressionEdge
+from exercises.illustration import animated_svg, still_svg, validate_illustration
+from exercises.loader import illustration_problems
+from exercises.models import (
+    Cue,
+    Equipment,
+    Exercise,
+    ExerciseMedia,
+    Mistake,
+    Muscle,
+    ProgressionEdge,
+)
 from exercises.services import exercises_set_status
 
 
@@ -26,6 +41,38 @@ class MistakeInline(admin.TabularInline):
     extra = 0
     fields = ["order", "title", "detail"]
     ordering = ["order"]
+
+
+class MediaInline(admin.StackedInline):
+    """Editors' own pictures or short videos, each with its licence data; the first takes the
+    place of the drawing. The file is checked for what it really is (``ExerciseMedia.clean``)."""
+
+    model = ExerciseMedia
+    extra = 0
+    fields = [
+        ("file", "shown"),
+        ("title", "alt_text"),
+        ("author", "source_url", "licence"),
+        "order",
+    ]
+    readonly_fields = ["shown"]
+    verbose_name = "own picture or video"
+    verbose_name_plural = "own pictures and videos (shown instead of the drawing)"
+
+    @admin.display(description="preview")
+    def shown(self, obj: ExerciseMedia) -> str:
+        if not obj.pk:
+            return "—"
+        url = reverse_media(obj)
+        if obj.kind == ExerciseMedia.Kind.VIDEO:
+            return format_html('<video src="{}" controls muted width="220"></video>', url)
+        return format_html('<img src="{}" alt="{}" style="max-width:220px">', url, obj.alt_text)
+
+
+def reverse_media(media: ExerciseMedia) -> str:
+    from django.urls import reverse
+
+    return reverse("catalogue:media", args=[media.exercise.slug, media.pk])
 
 
 class HarderVariationInline(admin.TabularInline):
@@ -64,7 +111,7 @@ class ExerciseAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["primary_muscles", "stabilizers", "equipment"]
     readonly_fields = ["easier_variations", "created_at", "updated_at"]
-    inlines = [CueInline, MistakeInline, HarderVariationInline]
+    inlines = [CueInline, MistakeInline, MediaInline, HarderVariationInline]
     actions = ["publish", "retire", "return_to_draft"]
     list_per_page = 50
     ordering = ["name"]
@@ -86,6 +133,7 @@ class ExerciseAdmin(admin.ModelAdmin):
             },
         ),
         ("Safety", {"fields": ["contraindications", "stop_signals"]}),
+        ("Picture", {"fields": ["illustration"]}),
         (
             "Default prescription",
             {
@@ -98,6 +146,32 @@ class ExerciseAdmin(admin.ModelAdmin):
         ("Progression graph", {"fields": ["easier_variations"]}),
         ("History", {"fields": ["created_at", "updated_at"], "classes": ["collapse"]}),
     ]
+
+    def get_urls(self) -> list[URLPattern]:
+        preview = path(
+            "illustration-preview/",
+            self.admin_site.admin_view(self.preview_view),
+            name="exercises_exercise_preview",
+        )
+        return [preview, *super().get_urls()]
+
+    @method_decorator(require_POST)
+    def preview_view(self, request: HttpRequest) -> HttpResponse:
+        """The live preview of the picture being edited: both drawings, or the problems
+        (checked as the catalogue file is)."""
+        if not (self.has_change_permission(request) or self.has_add_permission(request)):
+            return JsonResponse({"problems": ["You may not edit the catalogue."]}, status=403)
+        try:
+            raw = json.loads(request.body)
+        except ValueError:
+            return JsonResponse({"problems": ["The data is not valid JSON."]}, status=400)
+        problems = illustration_problems(raw)
+        if problems:
+            return JsonResponse({"problems": problems}, status=400)
+        data = validate_illustration(raw)
+        return JsonResponse(
+            {"still": still_svg(data, "Preview"), "animation": animated_svg(data, "Preview")}
+        )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Exercise]:
         return (

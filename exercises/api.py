@@ -60,6 +60,36 @@ class PrescriptionSerializer(serializers.Serializer):
     hold_seconds = serializers.IntegerField(allow_null=True)
 
 
+class MediaSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["image", "video"])
+    url = serializers.CharField(help_text="Relative to the server's address.")
+    title = serializers.CharField()
+    description = serializers.CharField(help_text="What it shows, for screen readers (alt text).")
+    author = serializers.CharField()
+    source = serializers.CharField(help_text="Where it comes from; empty for the practice's own.")
+    licence = serializers.CharField(help_text="e.g. CC-BY-4.0, CC0-1.0, own, permission.")
+    credit = serializers.CharField(help_text="The attribution line to show under it.")
+
+
+class PrimaryPictureSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["image", "video", "drawing"])
+    url = serializers.CharField()
+
+
+class IllustrationSerializer(serializers.Serializer):
+    """The exercise's pictures. Show ``primary``: an editor's upload when there is one, else the
+    animated drawing (which holds still for readers who asked for reduced motion)."""
+
+    primary = PrimaryPictureSerializer(allow_null=True)
+    still = serializers.CharField(
+        allow_null=True, help_text="SVG of the start and end positions side by side."
+    )
+    animation = serializers.CharField(
+        allow_null=True, help_text="SVG animating from the start to the end position."
+    )
+    media = MediaSerializer(many=True)
+
+
 class ExerciseListSerializer(serializers.ListSerializer):
     """Builds a whole page at once from plain rows (``exercise_documents``): the list returns
     up to 1,000 exercises, and field-by-field serialization costs several times more."""
@@ -90,6 +120,7 @@ class ExerciseSerializer(serializers.Serializer):
     default_prescription = PrescriptionSerializer()
     progressions = serializers.ListField(child=serializers.SlugField())
     regressions = serializers.ListField(child=serializers.SlugField())
+    illustration = IllustrationSerializer()
     updated_at = serializers.DateTimeField()
 
     class Meta:

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
-from django import forms
+import json
+from typing import Any
 
+from django import forms
+from django.forms.renderers import BaseRenderer
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.safestring import SafeString
+
+from exercises.illustration import POSE_FIELDS, RANGES
 from exercises.models import Exercise
 
 
@@ -25,6 +33,46 @@ class LinesField(forms.CharField):
         return (initial or []) != self.to_python(data)
 
 
+class IllustrationWidget(forms.Textarea):
+    """The picture's data as JSON, with a slider per angle and a live preview (the server
+    draws it with the same code and checks it with the same rules as the catalogue file)."""
+
+    def __init__(self) -> None:
+        super().__init__(attrs={"rows": 10, "class": "vLargeTextField illustration-data"})
+
+    def render(
+        self,
+        name: str,
+        value: Any,
+        attrs: dict[str, Any] | None = None,
+        renderer: BaseRenderer | None = None,
+    ) -> SafeString:
+        return render_to_string(
+            "admin/exercises/illustration_widget.html",
+            {
+                "textarea": super().render(name, value, attrs, renderer),
+                "ranges": json.dumps({joint: RANGES[joint] for joint in POSE_FIELDS}),
+                "preview_url": reverse("admin:exercises_exercise_preview"),
+            },
+        )
+
+    class Media:
+        js = ["exercises/illustration-editor.js"]
+        css = {"all": ["exercises/illustration-editor.css"]}
+
+
+class IllustrationField(forms.JSONField):
+    widget = IllustrationWidget
+
+    def prepare_value(self, value: Any) -> Any:
+        if value in (None, "", {}):
+            return ""
+        return super().prepare_value(value) if not isinstance(value, str) else value
+
+    def to_python(self, value: Any) -> Any:
+        return super().to_python(value) or {}
+
+
 class ExerciseAdminForm(forms.ModelForm):
     aliases = LinesField(required=False, help_text="Other names people search for, one per line.")
     contraindications = LinesField(
@@ -33,6 +81,13 @@ class ExerciseAdminForm(forms.ModelForm):
     stop_signals = LinesField(
         required=False, help_text="What means: stop this set now, one per line."
     )
+    illustration = IllustrationField(
+        required=False,
+        encoder=None,
+        help_text="The start and end poses (angles in degrees) and the props, as in the "
+        "catalogue file (SCHEMA.md, “illustration”). Move the sliders or edit the text; the "
+        "preview redraws as you go. Uploaded pictures below take precedence over the drawing.",
+    )
 
     class Meta:
         model = Exercise
@@ -40,5 +95,5 @@ class ExerciseAdminForm(forms.ModelForm):
             "name", "slug", "status", "aliases", "summary", "position", "movement_pattern",
             "difficulty", "laterality", "primary_muscles", "stabilizers", "equipment",
             "contraindications", "stop_signals", "default_sets", "default_reps_min",
-            "default_reps_max", "default_tempo", "default_hold_seconds",
+            "default_reps_max", "default_tempo", "default_hold_seconds", "illustration",
         ]  # fmt: skip

@@ -13,6 +13,7 @@ import yaml
 from rest_framework import serializers
 
 from exercises.graph import find_cycle
+from exercises.illustration import IllustrationIn, plain
 from exercises.models import Cue, Exercise, Muscle, ProgressionEdge
 
 SLUG = r"^[a-z0-9]+(?:-[a-z0-9]+)*$"
@@ -43,6 +44,7 @@ class ExerciseData(TypedDict):
     contraindications: list[str]
     stop_signals: list[str]
     prescription: dict[str, Any]
+    illustration: dict[str, Any]
     status: str
 
 
@@ -112,9 +114,21 @@ class _ExerciseIn(serializers.Serializer):
     contraindications = _texts(required=False, default=list)
     stop_signals = _texts(min_length=1)
     prescription = _PrescriptionIn()
+    illustration = IllustrationIn(required=False)
     status = serializers.ChoiceField(
         choices=Exercise.Status.choices, required=False, default=Exercise.Status.PUBLISHED
     )
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if "illustration" in attrs:
+            attrs["illustration"] = plain(attrs["illustration"])
+        elif attrs["status"] == Exercise.Status.PUBLISHED:
+            raise serializers.ValidationError(
+                {"illustration": "a published exercise needs its picture (start and end poses)"}
+            )
+        else:
+            attrs["illustration"] = {}
+        return attrs
 
     def validate_cues(self, cues: list[dict[str, str]]) -> list[dict[str, str]]:
         order = list(Cue.Phase.values)
@@ -228,6 +242,15 @@ def validate_catalogue(raw: Any) -> CatalogueData:
     if problems:
         raise CatalogueFileError(problems)
     return data
+
+
+def illustration_problems(raw: Any) -> list[str]:
+    """Everything wrong with an exercise's picture data, one line each naming pose and field
+    (empty when it is valid): the admin's check, the same as the file's."""
+    serializer = IllustrationIn(data=raw)
+    if serializer.is_valid():
+        return []
+    return _flatten(serializer.errors, raw)
 
 
 def read_catalogue(path: Path | str) -> CatalogueData:

@@ -3,10 +3,13 @@ easier → harder variations that the triage rules walk. This app imports nothin
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.functional import cached_property
 
 
 class Muscle(models.Model):
@@ -104,6 +107,12 @@ class Exercise(models.Model):
         max_length=20, blank=True, help_text="Seconds per phase, e.g. 2-1-2 (up, hold, down)."
     )
     default_hold_seconds = models.PositiveSmallIntegerField(null=True, blank=True)
+    illustration = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="The picture as data: the start and end poses and the props "
+        "(exercises/catalogue/SCHEMA.md, “illustration”). The preview redraws as you type.",
+    )
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
@@ -139,12 +148,20 @@ class Exercise(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("catalogue:detail", kwargs={"slug": self.slug})
 
+    @cached_property
+    def picture(self) -> dict[str, Any]:
+        """The pictures part of its API document (``selectors.exercise_pictures``; lists of
+        exercises get theirs in one query from there)."""
+        from exercises.selectors import exercise_pictures, picture_key
+
+        return exercise_pictures([picture_key(self)])[self.pk]
+
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
 
     def clean(self) -> None:
-        errors: dict[str, str] = {}
+        errors: dict[str, Any] = {}
         if (
             self.default_reps_min is not None
             and self.default_reps_max is not None
@@ -155,6 +172,16 @@ class Exercise(models.Model):
             value = getattr(self, field)
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 errors[field] = "Must be a list of texts."
+        if self.illustration:
+            from exercises.loader import illustration_problems
+
+            problems = illustration_problems(self.illustration)
+            if problems:
+                errors["illustration"] = problems
+            else:
+                from exercises.illustration import validate_illustration
+
+                self.illustration = validate_illustration(self.illustration)
         if errors:
             raise ValidationError(errors)
 
@@ -262,3 +289,77 @@ class CatalogueChange(models.Model):
 
     def __str__(self) -> str:
         return f"revision {self.revision}: exercise {self.exercise_id or 'all'}"
+
+
+def media_upload_to(instance: ExerciseMedia, filename: str) -> str:
+    from django.utils.crypto import get_random_string
+
+    suffix = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    return f"exercise-media/{instance.exercise_id}/{get_random_string(16)}.{suffix}"
+
+
+class ExerciseMedia(models.Model):
+    """An editor's own picture or short video of an exercise, with its licence data (as wger
+    records for its media). The first one shown takes the place of the drawing."""
+
+    class Kind(models.TextChoices):
+        IMAGE = "image", "Image"
+        VIDEO = "video", "Video"
+
+    class Licence(models.TextChoices):
+        OWN = "own", "Made by the practice (all rights)"
+        PERMISSION = "permission", "Used with the author's written permission"
+        CC0 = "CC0-1.0", "CC0 1.0 (public domain dedication)"
+        PUBLIC_DOMAIN = "public-domain", "Public domain"
+        CC_BY = "CC-BY-4.0", "CC BY 4.0"
+        CC_BY_SA = "CC-BY-SA-4.0", "CC BY-SA 4.0"
+
+    exercise = models.ForeignKey(Exercise, on_delete=models.CASCADE, related_name="media")
+    order = models.PositiveSmallIntegerField(default=0)
+    file = models.FileField(
+        upload_to=media_upload_to,
+        help_text="PNG, JPEG or WebP up to 5 MB, or an MP4 or WebM video up to 25 MB.",
+    )
+    kind = models.CharField(max_length=10, choices=Kind.choices, editable=False)
+    title = models.CharField(max_length=200)
+    alt_text = models.CharField(
+        "description",
+        max_length=300,
+        help_text="What the picture shows, for people who cannot see it.",
+    )
+    author = models.CharField(max_length=200, help_text="Who made it (a person or a company).")
+    source_url = models.URLField(
+        "source", blank=True, help_text="Where it comes from; not needed for the practice's own."
+    )
+    licence = models.CharField(max_length=20, choices=Licence.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["exercise", "order", "id"]
+        verbose_name_plural = "exercise media"
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.get_kind_display()}, {self.licence})"
+
+    @property
+    def credit(self) -> str:
+        """The attribution line shown under the picture (CC BY asks for title, author, source,
+        licence)."""
+        return f"“{self.title}” by {self.author} — {self.get_licence_display()}"
+
+    def clean(self) -> None:
+        from exercises.media import check_media_file
+
+        errors: dict[str, Any] = {}
+        if self.licence and self.licence != self.Licence.OWN and not self.source_url:
+            errors["source_url"] = (
+                "Say where it comes from (a web address), unless the practice made it."
+            )
+        upload = self.file.file if self.file and not self.file._committed else None
+        if upload is not None:
+            try:
+                self.kind = check_media_file(upload, self.file.name, self.file.size)
+            except ValidationError as exc:
+                errors["file"] = exc.messages
+        if errors:
+            raise ValidationError(errors)

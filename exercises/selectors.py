@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser, AnonymousUser
-from django.db.models import Prefetch, QuerySet
+from django.db.models import JSONField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import JSONObject
+from django.urls import reverse
 from rest_framework.fields import DateTimeField
 
 from exercises.models import (
@@ -18,6 +20,7 @@ from exercises.models import (
     CatalogueRevision,
     Cue,
     Exercise,
+    ExerciseMedia,
     Mistake,
     Muscle,
     ProgressionEdge,
@@ -135,11 +138,110 @@ def exercise_fragments(
     return [by_id[row["id"]] for row in rows]
 
 
+def exercise_picture(*, actor: Actor, slug: str) -> dict[str, Any] | None:
+    """A visible exercise's name, status and picture data (the drawing's URLs), or None."""
+    return (
+        exercise_list(actor=actor, include_unpublished=True)
+        .filter(slug=slug)
+        .values("id", "name", "status", "illustration")
+        .first()
+    )
+
+
+def exercise_media_get(*, actor: Actor, slug: str, pk: int) -> ExerciseMedia | None:
+    """One upload of a visible exercise."""
+    return (
+        ExerciseMedia.objects.filter(
+            pk=pk, exercise__in=exercise_list(actor=actor, include_unpublished=True)
+        )
+        .filter(exercise__slug=slug)
+        .first()
+    )
+
+
+def media_documents(rows: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Uploads (rows of ``MEDIA_COLUMNS``) as the API shows them, with stable URLs of ours."""
+    licences = dict(ExerciseMedia.Licence.choices)
+    return [
+        {
+            "kind": m["kind"],
+            "url": reverse("catalogue:media", args=[m["exercise__slug"], m["id"]]),
+            "title": m["title"],
+            "description": m["alt_text"],
+            "author": m["author"],
+            "source": m["source_url"],
+            "licence": m["licence"],
+            "credit": f"“{m['title']}” by {m['author']} — {licences[m['licence']]}",
+        }
+        for m in rows
+    ]
+
+
+MEDIA_COLUMNS = (
+    "exercise_id", "id", "exercise__slug", "kind", "title", "alt_text", "author", "source_url",
+    "licence",
+)  # fmt: skip
+
+
+def illustration_document(slug: str, drawing: bool, media: list[dict[str, Any]]) -> dict[str, Any]:
+    """The ``illustration`` of an exercise's API document: the drawing's two URLs (when it has
+    one), the uploads, and ``primary``: what to show first (an upload before the drawing)."""
+    still = reverse("catalogue:illustration", args=[slug]) if drawing else None
+    animation = reverse("catalogue:animation", args=[slug]) if drawing else None
+    primary = None
+    if media:
+        primary = {"kind": media[0]["kind"], "url": media[0]["url"]}
+    elif drawing:
+        primary = {"kind": "drawing", "url": animation}
+    return {"primary": primary, "still": still, "animation": animation, "media": media}
+
+
+def first_upload(exercise_ref: str) -> Subquery:
+    """An annotation: the first upload of the exercise at ``exercise_ref`` (a row of
+    ``MEDIA_COLUMNS`` as a JSON object) or null; for pages that show one picture per exercise
+    without a query more (``picture_of``)."""
+    uploads = ExerciseMedia.objects.filter(exercise_id=OuterRef(exercise_ref)).order_by(
+        "order", "id"
+    )
+    row = JSONObject(**{column: column for column in MEDIA_COLUMNS})
+    return Subquery(uploads.values_list(row)[:1], output_field=JSONField())
+
+
+def picture_of(exercise: Exercise, upload: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``illustration_document`` of an exercise and its ``first_upload``."""
+    media = media_documents([upload]) if upload else []
+    return illustration_document(exercise.slug, bool(exercise.illustration), media)
+
+
+def picture_key(exercise: Exercise) -> tuple[int, str, bool]:
+    """What ``exercise_pictures`` needs of an exercise."""
+    return (exercise.pk, exercise.slug, bool(exercise.illustration))
+
+
+def exercise_pictures(exercises: Iterable[tuple[int, str, bool]]) -> dict[int, dict[str, Any]]:
+    """``{id: the illustration part of its API document}`` for these (id, slug, has a drawing)
+    exercises: one query (their uploads), whatever their number."""
+    wanted = {pk: (slug, drawn) for pk, slug, drawn in exercises}
+    media: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    if wanted:
+        rows = (
+            ExerciseMedia.objects.filter(exercise_id__in=list(wanted))
+            .order_by("order", "id")
+            .values(*MEDIA_COLUMNS)
+        )
+        for row in rows:
+            media[row["exercise_id"]] += media_documents([row])
+    return {
+        pk: illustration_document(slug, drawn, media.get(pk, []))
+        for pk, (slug, drawn) in wanted.items()
+    }
+
+
 # the columns of an exercise its API document shows (``exercise_documents`` reads these rows)
 DOCUMENT_COLUMNS = (
     "id", "slug", "name", "aliases", "summary", "position", "movement_pattern", "difficulty",
     "laterality", "contraindications", "stop_signals", "default_sets", "default_reps_min",
-    "default_reps_max", "default_tempo", "default_hold_seconds", "updated_at",
+    "default_reps_max", "default_tempo", "default_hold_seconds", "updated_at", "illustration",
 )  # fmt: skip
 
 
@@ -149,7 +251,7 @@ def document_row(exercise: Exercise) -> dict[str, Any]:
 
 def exercise_documents(exercises: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """The API's representation of these exercises (rows of ``DOCUMENT_COLUMNS``: from
-    ``.values(*DOCUMENT_COLUMNS)`` or ``document_row``), with every part, in seven queries
+    ``.values(*DOCUMENT_COLUMNS)`` or ``document_row``), with every part, in eight queries
     whatever their number: plain rows, no model instances (the list returns up to 1,000)."""
     ids = [e["id"] for e in exercises]
     if not ids:
@@ -196,6 +298,7 @@ def exercise_documents(exercises: Sequence[Mapping[str, Any]]) -> list[dict[str,
         .order_by("-easier__difficulty", "easier__name")
         .values_list("harder_id", "easier__slug"),
     )
+    pictures = exercise_pictures((e["id"], e["slug"], bool(e["illustration"])) for e in exercises)
     timestamp = DateTimeField().to_representation
     documents = []
     for e in exercises:
@@ -226,6 +329,7 @@ def exercise_documents(exercises: Sequence[Mapping[str, Any]]) -> list[dict[str,
                 },
                 "progressions": [s for (s,) in parts["progressions"]],
                 "regressions": [s for (s,) in parts["regressions"]],
+                "illustration": pictures[e["id"]],
                 "updated_at": timestamp(e["updated_at"]),
             }
         )

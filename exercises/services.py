@@ -59,6 +59,8 @@ def _publish_problems(exercise: Exercise) -> str | None:
         missing.append("its target muscles")
     if not exercise.stop_signals:
         missing.append("at least one stop signal")
+    if not exercise.illustration and not exercise.media.exists():
+        missing.append("a picture (a drawing or an uploaded image)")
     if missing:
         return "needs " + ", ".join(missing) + " before it can be published"
     return None
@@ -178,6 +180,7 @@ _SCALARS = {
     "laterality": "laterality",
     "contraindications": "contraindications",
     "stop_signals": "stop_signals",
+    "illustration": "illustration",
     "status": "status",
 }
 

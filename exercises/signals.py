@@ -17,6 +17,7 @@ from exercises.models import (
     Cue,
     Equipment,
     Exercise,
+    ExerciseMedia,
     Mistake,
     Muscle,
     ProgressionEdge,
@@ -33,7 +34,7 @@ def affected(sender: type, instance: Any, kwargs: dict[str, Any]) -> Iterable[in
         # its difficulty and name, and only while it is published
         edges = ProgressionEdge.objects.filter(Q(easier=instance.pk) | Q(harder=instance.pk))
         return {instance.pk, *(e for pair in edges.values_list("easier", "harder") for e in pair)}
-    if sender in (Cue, Mistake):
+    if sender in (Cue, Mistake, ExerciseMedia):
         return [instance.exercise_id]
     if sender is ProgressionEdge:
         return [instance.easier_id, instance.harder_id]
@@ -67,7 +68,7 @@ def bump_revision(sender: type, instance: Any = None, **kwargs: Any) -> None:
 
 
 def connect() -> None:
-    for model in (Exercise, Cue, Mistake, ProgressionEdge, Muscle, Equipment):
+    for model in (Exercise, Cue, Mistake, ExerciseMedia, ProgressionEdge, Muscle, Equipment):
         post_save.connect(bump_revision, sender=model, dispatch_uid=f"catalogue-save-{model}")
         post_delete.connect(bump_revision, sender=model, dispatch_uid=f"catalogue-del-{model}")
     for field in ("primary_muscles", "stabilizers", "equipment"):

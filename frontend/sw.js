@@ -39,8 +39,13 @@ registerRoute(
   }),
 );
 
+// the catalogue's pages and the exercises' drawings (uploaded videos are not kept: too large,
+// and players ask for byte ranges)
 registerRoute(
-  ({ url }) => url.origin === self.location.origin && url.pathname.startsWith("/exercises/"),
+  ({ url }) =>
+    url.origin === self.location.origin &&
+    url.pathname.startsWith("/exercises/") &&
+    !url.pathname.includes("/media/"),
   new StaleWhileRevalidate({
     cacheName: "catalogue",
     plugins: [notRedirected, new ExpirationPlugin({ maxEntries: 80 })],

@@ -80,7 +80,7 @@ def home(request: HttpRequest) -> HttpResponse:
     client = profile_of(request.user).client
     if client is None:
         return redirect("catalogue:list")
-    program = active_program(client, with_cues=True, with_trainer=True)
+    program = active_program(client, with_cues=True, with_trainer=True, with_pictures=True)
     # what the trainer changed lately (a flag applied, an edit) is pointed out on the page
     recent = timezone.now() - timedelta(days=CHANGE_NOTICE_DAYS)
     for p in program.current if program else []:  # type: ignore[attr-defined]  # prefetched

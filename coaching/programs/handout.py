@@ -10,6 +10,8 @@ alone)."""
 
 from __future__ import annotations
 
+import base64
+import mimetypes
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -39,6 +41,8 @@ from coaching.programs import schedule
 from coaching.programs.selectors import active_program, programs_for
 from coaching.shared.selectors import Actor
 from coaching.shared.tokens import digest, new_token
+from exercises.illustration import cached_svg
+from exercises.models import Exercise, ExerciseMedia
 
 PAPERS = {"a4": "A4", "letter": "Letter"}
 GRID_WEEKS = 4
@@ -64,16 +68,66 @@ def _qr_svg(url: str) -> str:
     return segno.make(url, error="m").svg_inline(scale=3, dark="#000", light="#fff")
 
 
+def _data_uri(mime: str, body: bytes) -> str:
+    return f"data:{mime};base64,{base64.b64encode(body).decode()}"
+
+
+def _pictures(exercises: list[Exercise]) -> dict[int, dict[str, str]]:
+    """Each exercise's picture for print, as a data URI with its credit: the first uploaded
+    image (an upload takes precedence; a video cannot be printed), else the drawing of the
+    start and end positions. One query."""
+    images: dict[int, ExerciseMedia] = {}
+    uploads = ExerciseMedia.objects.filter(
+        exercise_id__in=[e.pk for e in exercises], kind=ExerciseMedia.Kind.IMAGE
+    ).order_by("order", "id")
+    for media in uploads:
+        images.setdefault(media.exercise_id, media)
+    pictures: dict[int, dict[str, str]] = {}
+    for exercise in exercises:
+        media = images.get(exercise.pk)
+        if media is not None:
+            try:
+                with media.file.open("rb") as handle:
+                    body = handle.read()
+            except OSError:  # a file gone from the storage: print the drawing instead
+                media = None
+            else:
+                mime = mimetypes.guess_type(media.file.name)[0] or "image/png"
+                pictures[exercise.pk] = {
+                    "src": _data_uri(mime, body),
+                    "alt": media.alt_text,
+                    "credit": media.credit,
+                }
+                continue
+        if exercise.illustration:
+            svg = cached_svg("still", exercise.illustration, exercise.name)
+            pictures[exercise.pk] = {
+                "src": _data_uri("image/svg+xml", svg.encode()),
+                "alt": f"{exercise.name}: the start and end positions",
+                "credit": "",
+            }
+    return pictures
+
+
 def handout_context(program: Program, options: Options) -> dict[str, Any]:
     """What the template shows, from a program with its current prescriptions, their exercises
     and cues prefetched (``programs.selectors.active_program(..., with_cues=True,
     with_trainer=True)`` or ``program_detail``)."""
     prescriptions = []
-    for rx in program.current:  # type: ignore[attr-defined]  # prefetched by the selector
+    current = program.current  # type: ignore[attr-defined]  # prefetched by the selector
+    pictures = _pictures([rx.exercise for rx in current])
+    for rx in current:
         phases: dict[str, list[str]] = defaultdict(list)
         for cue in rx.exercise.cues.all():
             phases[cue.get_phase_display()].append(cue.text)
-        prescriptions.append({"rx": rx, "exercise": rx.exercise, "cues": dict(phases)})
+        prescriptions.append(
+            {
+                "rx": rx,
+                "exercise": rx.exercise,
+                "cues": dict(phases),
+                "picture": pictures.get(rx.exercise_id),
+            }
+        )
     portal = str(settings.SITE_URL).rstrip("/") + "/"
     client = program.client
     return {

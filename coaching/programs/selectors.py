@@ -19,6 +19,7 @@ from coaching.models import (
 )
 from coaching.shared.selectors import Actor, one_or_404
 from exercises.models import Cue
+from exercises.selectors import exercise_pictures, first_upload, picture_of
 
 
 def _program_scope(actor: Actor) -> Q:
@@ -49,22 +50,32 @@ def program_detail(actor: Actor, pk: object) -> Program:
 
 
 def active_program(
-    client: Client, *, with_cues: bool = False, with_trainer: bool = False
+    client: Client,
+    *,
+    with_cues: bool = False,
+    with_trainer: bool = False,
+    with_pictures: bool = False,
 ) -> Program | None:
     """The client's active program with its current prescriptions and their exercises (and
-    the exercises' cues, and the client's trainer as ``program.client.trainer``, when asked):
-    at most three queries."""
+    the exercises' cues, the client's trainer as ``program.client.trainer``, and each
+    prescription's ``picture`` when asked): at most three queries."""
     current = Prescription.objects.filter(ended_at__isnull=True).select_related(
         "exercise", "replaces__exercise"
     )
     if with_cues:
         current = current.prefetch_related("exercise__cues")
+    if with_pictures:
+        current = current.annotate(first_upload=first_upload("exercise_id"))
     programs = client.programs.filter(status=Program.Status.ACTIVE)
     if with_trainer:
         programs = programs.select_related("client__trainer__user")
-    return programs.prefetch_related(
+    program = programs.prefetch_related(
         Prefetch("prescriptions", queryset=current, to_attr="current")
     ).first()
+    if program is not None and with_pictures:
+        for rx in program.current:  # type: ignore[attr-defined]  # prefetched just above
+            rx.picture = picture_of(rx.exercise, rx.first_upload)
+    return program
 
 
 # --- programs as plain rows, for the API (``config.api.rows``: the serializers' own fields) -----
@@ -102,21 +113,38 @@ def my_program_row(client: Client) -> dict[str, Any] | None:
 
 def with_prescriptions(programs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """These program rows with their current prescriptions (``current``, in order), each with
-    its exercise and the exercise's cues (in order): two queries whatever their number."""
+    its exercise, the exercise's cues (in order) and pictures: three queries whatever their
+    number."""
     current: dict[int, list[dict[str, Any]]] = {row["id"]: [] for row in programs}
     by_exercise: dict[int, list[dict[str, Any]]] = {}
     rows = (
         Prescription.objects.filter(program_id__in=list(current), ended_at__isnull=True)
         .order_by("program_id", "order", "id")
-        .values(*_PRESCRIPTION_COLUMNS, "exercise_id", "exercise__slug", "exercise__name")
+        .values(
+            *_PRESCRIPTION_COLUMNS,
+            "exercise_id",
+            "exercise__slug",
+            "exercise__name",
+            "exercise__illustration",
+        )
     )
+    drawn: dict[int, tuple[int, str, bool]] = {}
     for row in rows:
         exercise_id = row.pop("exercise_id")
         cues = by_exercise.setdefault(exercise_id, [])
+        slug = row.pop("exercise__slug")
+        drawn[exercise_id] = (exercise_id, slug, bool(row.pop("exercise__illustration")))
         row["exercise"] = {
-            "slug": row.pop("exercise__slug"), "name": row.pop("exercise__name"), "cues": cues
-        }  # fmt: skip
+            "id": exercise_id,
+            "slug": slug,
+            "name": row.pop("exercise__name"),
+            "cues": cues,
+        }
         current[row["program_id"]].append(row)
+    pictures = exercise_pictures(drawn.values())
+    for program_rows in current.values():
+        for row in program_rows:
+            row["exercise"]["picture"] = pictures[row["exercise"].pop("id")]
     if by_exercise:
         wanted = Cue.objects.filter(exercise_id__in=list(by_exercise))
         # each exercise's cues in their order (the model's default order joins the exercises)

@@ -20,7 +20,7 @@ from coaching.programs.selectors import templates_for
 from coaching.programs.services import PrescriptionSpec
 from coaching.shared.selectors import Actor
 from config.api.rows import FromRows
-from exercises.api import CueSerializer
+from exercises.api import CueSerializer, IllustrationSerializer
 from exercises.models import Exercise
 
 
@@ -220,7 +220,16 @@ class TemplatePrescriptionSerializer(serializers.Serializer):
     notes = serializers.CharField()
 
 
+class ProgramExerciseSerializer(ExerciseBriefSerializer):
+    illustration = IllustrationSerializer(
+        source="picture",
+        help_text="Its pictures, as in the catalogue: show `primary` (an upload, else the "
+        "animated drawing).",
+    )
+
+
 class ProgramPrescriptionSerializer(TemplatePrescriptionSerializer):
+    exercise = ProgramExerciseSerializer()
     started_at = serializers.DateTimeField()
 
 

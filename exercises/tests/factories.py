@@ -42,6 +42,13 @@ class ExerciseFactory(factory.django.DjangoModelFactory):
     stop_signals = factory.LazyFunction(lambda: ["Sharp pain in the lower back."])
     contraindications = factory.LazyFunction(list)
     aliases = factory.LazyFunction(list)
+    # a reverse leg lift: lying face down, both legs lifted a little
+    illustration = factory.LazyFunction(
+        lambda: {
+            "start": {"trunk": 0, "shoulder": 150, "elbow": 120},
+            "end": {"trunk": 0, "shoulder": 150, "elbow": 120, "hip": -20},
+        }
+    )
     status = Exercise.Status.PUBLISHED
 
     @factory.post_generation

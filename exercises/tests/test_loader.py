@@ -67,6 +67,7 @@ def small_catalogue() -> dict:
         "contraindications": [],
         "stop_signals": ["Sharp pain."],
         "prescription": {"sets": 3, "reps_min": 8, "reps_max": 12, "tempo": "2-1-2"},
+        "illustration": {"start": {"trunk": 180}, "end": {"trunk": 180, "hip": 80}},
         "status": "published",
     }
     return {
