@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import Count, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -56,6 +57,7 @@ class MediaInline(admin.StackedInline):
         "order",
     ]
     readonly_fields = ["shown"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     verbose_name = "own picture or video"
     verbose_name_plural = "own pictures and videos (shown instead of the drawing)"
 

@@ -28,5 +28,9 @@ CATALOGUE_EDITOR_PERMISSIONS: frozenset[str] = frozenset(
         "exercises.view_equipment",
         "exercises.add_equipment",
         "exercises.change_equipment",
+        "exercises.view_exercisemedia",
+        "exercises.add_exercisemedia",
+        "exercises.change_exercisemedia",
+        "exercises.delete_exercisemedia",
     }
 )

@@ -83,6 +83,43 @@ def test_the_handout_holds_the_program_and_the_advice(world):
     assert (round(width), round(height)) == (595, 842)  # A4, in points
 
 
+def _images(reader: PdfReader) -> list[Any]:
+    return [image for page in reader.pages for image in page.images]
+
+
+def test_each_exercise_has_its_picture_an_upload_before_the_drawing(world, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from exercises.models import ExerciseMedia
+
+    program = planned(world)
+    reader, text = read(handout_pdf(program))
+    # the drawing of the start and end positions, drawn as vectors with its labels
+    assert "StartEnd" in text.replace(" ", "")
+    assert _images(reader) == []
+
+    settings.MEDIA_ROOT = tmp_path
+    png = io.BytesIO()
+    Image.new("RGB", (60, 40), (90, 90, 90)).save(png, format="PNG")
+    media = ExerciseMedia(
+        exercise=world.exercise,
+        file=SimpleUploadedFile("photo.png", png.getvalue()),
+        title="Side view",
+        alt_text="Lying face down, legs lifted",
+        author="Sam Physio",
+        licence=ExerciseMedia.Licence.OWN,
+    )
+    media.full_clean()
+    media.save()
+    program = active_program(world.client_a, with_cues=True, with_trainer=True)
+    reader, text = read(handout_pdf(program))
+    sizes = {(i.image.width, i.image.height) for i in _images(reader)}
+    assert sizes == {(60, 40)}
+    assert "“Side view” by Sam Physio — Made by the practice (all rights)" in text
+    assert "StartEnd" not in text.replace(" ", "")
+
+
 def test_letter_and_large_print(world):
     program = planned(world)
     normal, _ = read(handout_pdf(program))
