@@ -11,7 +11,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
-from exercises.illustration import POSE_FIELDS, RANGES
+from exercises.illustration import POSE_FIELDS, RANGES, formatted
 from exercises.models import Exercise
 
 
@@ -67,7 +67,9 @@ class IllustrationField(forms.JSONField):
     def prepare_value(self, value: Any) -> Any:
         if value in (None, "", {}):
             return ""
-        return super().prepare_value(value) if not isinstance(value, str) else value
+        if isinstance(value, dict):
+            return formatted(value)
+        return value
 
     def to_python(self, value: Any) -> Any:
         return super().to_python(value) or {}

@@ -368,7 +368,6 @@ STYLE = (
     ".xi-pl{stroke:" + PROP_INK + ";stroke-width:2.5;fill:none;stroke-linecap:round}"
     ".xi-h{fill:#fff;stroke:" + INK + ";stroke-width:4}"
     ".xi-g{opacity:.35}.xi-floor{stroke:#6b7280;stroke-width:2}"
-    ".xi-lbl{font:600 11px system-ui,sans-serif;fill:#374151}"
 )
 
 
@@ -559,7 +558,10 @@ def still_svg(data: Mapping[str, Any], title: str) -> str:
             _tag("line", {"x1": x0 + 2, "y1": 0, "x2": x1 - 2, "y2": 0, "class": "xi-floor"})
         )
         parts += [_tag(tag, _flip(tag, attrs)) for tag, attrs in shapes]
-        parts.append(f'<text class="xi-lbl" x="{_fmt(x0 + 6)}" y="{_fmt(-y1 + 14)}">{label}</text>')
+        parts.append(
+            f'<text x="{_fmt(x0 + 6)}" y="{_fmt(-y1 + 14)}" font-family="sans-serif" '
+            f'font-size="11" font-weight="600" fill="#374151">{label}</text>'
+        )
         parts.append("</g>")
     parts.append("</svg>")
     return "".join(parts)
@@ -639,9 +641,35 @@ def animated_svg(data: Mapping[str, Any], title: str) -> str:
 
 
 def plain(data: Mapping[str, Any]) -> dict[str, Any]:
-    """Validated data as plain JSON values (what the model stores)."""
+    """Validated data as plain JSON values (what the model stores): a limb angle that is the
+    same on both sides as one number, whole degrees as integers."""
+
+    def tidy(value: Any) -> Any:
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, list):
+            items = [tidy(v) for v in value]
+            return items[0] if len(items) == 2 and items[0] == items[1] else items
+        if isinstance(value, Mapping):
+            return {k: tidy(v) for k, v in value.items()}
+        return value
+
     result: dict[str, Any] = json.loads(json.dumps(data))
+    for name in ("start", "end"):
+        result[name] = {k: v if k == "at" else tidy(v) for k, v in result[name].items()}
     return result
+
+
+def formatted(data: Mapping[str, Any]) -> str:
+    """The data as the admin's text shows it: one line per pose, per prop."""
+    lines = []
+    for key, value in data.items():
+        if key == "props" and value:
+            props = ",\n  ".join(json.dumps(p) for p in value)
+            lines.append(f' "props": [\n  {props}\n ]')
+        else:
+            lines.append(f" {json.dumps(key)}: {json.dumps(value)}")
+    return "{\n" + ",\n".join(lines) + "\n}"
 
 
 @functools.lru_cache(maxsize=512)

@@ -7,6 +7,17 @@
     shoulder: "Shoulder", elbow: "Elbow" };
   const LIMBS = ["hip", "knee", "ankle", "shoulder", "elbow"];
 
+  // one line per pose and per prop, as the server shows it (exercises.illustration.formatted)
+  function format(data) {
+    const lines = Object.entries(data).map(([key, value]) => {
+      if (key === "props" && Array.isArray(value) && value.length) {
+        return ' "props": [\n  ' + value.map((p) => JSON.stringify(p)).join(",\n  ") + "\n ]";
+      }
+      return " " + JSON.stringify(key) + ": " + JSON.stringify(value);
+    });
+    return "{\n" + lines.join(",\n") + "\n}";
+  }
+
   function csrf() {
     const input = document.querySelector("input[name=csrfmiddlewaretoken]");
     return input ? input.value : "";
@@ -34,6 +45,7 @@
         return li;
       }));
       problems.hidden = lines.length === 0;
+      editor.classList.toggle("is-stale", lines.length > 0);  // the drawing is the last good one
     }
 
     function preview() {
@@ -84,7 +96,7 @@
           pair[side] = number;
           pose[joint] = pair[0] === pair[1] ? pair[0] : pair;
         }
-        textarea.value = JSON.stringify(parsed.data, null, 1);
+        textarea.value = format(parsed.data);
         schedule();
       });
       label.append(name, input, out);
@@ -100,7 +112,7 @@
         start.className = "button";
         start.textContent = "Start a drawing (a standing figure)";
         start.addEventListener("click", () => {
-          textarea.value = JSON.stringify({ start: { trunk: 90 }, end: { trunk: 90, hip: [90, 0] } }, null, 1);
+          textarea.value = format({ start: { trunk: 90 }, end: { trunk: 90, hip: [90, 0] } });
           build();
           preview();
         });
