@@ -66,7 +66,9 @@ class MediaSerializer(serializers.Serializer):
     title = serializers.CharField()
     description = serializers.CharField(help_text="What it shows, for screen readers (alt text).")
     author = serializers.CharField()
-    source = serializers.CharField(help_text="Where it comes from; empty for the practice's own.")
+    source = serializers.CharField(  # type: ignore[assignment]  # the API's key, not Field.source
+        help_text="Where it comes from; empty for the practice's own."
+    )
     licence = serializers.CharField(help_text="e.g. CC-BY-4.0, CC0-1.0, own, permission.")
     credit = serializers.CharField(help_text="The attribution line to show under it.")
 

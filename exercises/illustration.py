@@ -383,7 +383,7 @@ def _segment_class(name: str, moving: set[str]) -> str:
 
 def _prop_geometry(
     prop: Mapping[str, Any], points: Mapping[str, Point]
-) -> list[tuple[str, dict[str, float]]]:
+) -> list[tuple[str, dict[str, Any]]]:
     """SVG elements (tag, attributes in picture coordinates, y up) of one prop."""
     kind = prop["kind"]
     if kind in ("bench", "step"):

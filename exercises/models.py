@@ -355,10 +355,12 @@ class ExerciseMedia(models.Model):
             errors["source_url"] = (
                 "Say where it comes from (a web address), unless the practice made it."
             )
-        upload = self.file.file if self.file and not self.file._committed else None
+        upload = (
+            self.file.file if self.file and not getattr(self.file, "_committed", True) else None
+        )
         if upload is not None:
             try:
-                self.kind = check_media_file(upload, self.file.name, self.file.size)
+                self.kind = check_media_file(upload, self.file.name or "", self.file.size)
             except ValidationError as exc:
                 errors["file"] = exc.messages
         if errors:

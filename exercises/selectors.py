@@ -140,12 +140,13 @@ def exercise_fragments(
 
 def exercise_picture(*, actor: Actor, slug: str) -> dict[str, Any] | None:
     """A visible exercise's name, status and picture data (the drawing's URLs), or None."""
-    return (
+    row = (
         exercise_list(actor=actor, include_unpublished=True)
         .filter(slug=slug)
         .values("id", "name", "status", "illustration")
         .first()
     )
+    return None if row is None else dict(row)
 
 
 def exercise_media_get(*, actor: Actor, slug: str, pk: int) -> ExerciseMedia | None:

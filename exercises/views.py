@@ -106,9 +106,9 @@ def exercise_media_view(request: HttpRequest, slug: str, pk: int) -> HttpRespons
         raise Http404("No such picture.")
     storage = media.file.storage
     if not isinstance(storage, FileSystemStorage):
-        return HttpResponseRedirect(storage.url(media.file.name))
+        return HttpResponseRedirect(storage.url(media.file.name or ""))
     try:
-        handle = storage.open(media.file.name, "rb")
+        handle = storage.open(media.file.name or "", "rb")
     except FileNotFoundError:
         raise Http404("The file is missing.") from None
     response = FileResponse(handle)

@@ -80,25 +80,26 @@ def _pictures(exercises: list[Exercise]) -> dict[int, dict[str, str]]:
     uploads = ExerciseMedia.objects.filter(
         exercise_id__in=[e.pk for e in exercises], kind=ExerciseMedia.Kind.IMAGE
     ).order_by("order", "id")
-    for media in uploads:
-        images.setdefault(media.exercise_id, media)
+    for upload in uploads:
+        images.setdefault(upload.exercise_id, upload)
     pictures: dict[int, dict[str, str]] = {}
     for exercise in exercises:
         media = images.get(exercise.pk)
+        body = None
         if media is not None:
             try:
                 with media.file.open("rb") as handle:
                     body = handle.read()
             except OSError:  # a file gone from the storage: print the drawing instead
-                media = None
-            else:
-                mime = mimetypes.guess_type(media.file.name)[0] or "image/png"
-                pictures[exercise.pk] = {
-                    "src": _data_uri(mime, body),
-                    "alt": media.alt_text,
-                    "credit": media.credit,
-                }
-                continue
+                body = None
+        if media is not None and body is not None:
+            mime = mimetypes.guess_type(media.file.name or "")[0] or "image/png"
+            pictures[exercise.pk] = {
+                "src": _data_uri(mime, body),
+                "alt": media.alt_text,
+                "credit": media.credit,
+            }
+            continue
         if exercise.illustration:
             svg = cached_svg("still", exercise.illustration, exercise.name)
             pictures[exercise.pk] = {

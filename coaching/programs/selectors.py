@@ -73,8 +73,8 @@ def active_program(
         Prefetch("prescriptions", queryset=current, to_attr="current")
     ).first()
     if program is not None and with_pictures:
-        for rx in program.current:  # type: ignore[attr-defined]  # prefetched just above
-            rx.picture = picture_of(rx.exercise, rx.first_upload)
+        for rx in program.current:  # prefetched just above
+            rx.picture = picture_of(rx.exercise, rx.first_upload)  # type: ignore[attr-defined]
     return program
 
 
