@@ -150,11 +150,12 @@ class Exercise(models.Model):
 
     @cached_property
     def picture(self) -> dict[str, Any]:
-        """The pictures part of its API document (``selectors.exercise_pictures``; lists of
-        exercises get theirs in one query from there)."""
-        from exercises.selectors import exercise_pictures, picture_key
+        """The pictures part of a program's exercise in the API: the drawing and the upload
+        shown, if any (``selectors.picture_of``; programs' rows get theirs without a query)."""
+        from exercises.selectors import MEDIA_COLUMNS, picture_of
 
-        return exercise_pictures([picture_key(self)])[self.pk]
+        upload = self.media.order_by("order", "id").values(*MEDIA_COLUMNS).first()
+        return picture_of(self.slug, bool(self.illustration), upload)
 
     @property
     def is_published(self) -> bool:

@@ -208,10 +208,10 @@ def first_upload(exercise_ref: str) -> Subquery:
     return Subquery(uploads.values_list(row)[:1], output_field=JSONField())
 
 
-def picture_of(exercise: Exercise, upload: Mapping[str, Any] | None) -> dict[str, Any]:
-    """``illustration_document`` of an exercise and its ``first_upload``."""
-    media = media_documents([upload]) if upload else []
-    return illustration_document(exercise.slug, bool(exercise.illustration), media)
+def picture_of(slug: str, drawn: bool, upload: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``illustration_document`` of an exercise (its slug, whether it has a drawing) and its
+    ``first_upload``: ``media`` holds the upload shown, if any."""
+    return illustration_document(slug, drawn, media_documents([upload]) if upload else [])
 
 
 def picture_key(exercise: Exercise) -> tuple[int, str, bool]:

@@ -29,6 +29,7 @@ from coaching.models import CheckIn, ReviewState, Session
 from coaching.programs import limits, schedule
 from coaching.programs.serializers import (
     LoadKgField,
+    ProgramExerciseSerializer,
     TemplatePrescriptionSerializer,
     WeekdaysField,
 )
@@ -215,6 +216,7 @@ class CheckInSerializer(_SafetyMixin):
 
 class MyPrescriptionSerializer(TemplatePrescriptionSerializer):
     id = serializers.IntegerField(help_text="Name it as `prescription` when logging a session.")
+    exercise = ProgramExerciseSerializer()
     order = serializers.IntegerField()
 
 

@@ -19,7 +19,7 @@ from coaching.models import (
 )
 from coaching.shared.selectors import Actor, one_or_404
 from exercises.models import Cue
-from exercises.selectors import exercise_pictures, first_upload, picture_of
+from exercises.selectors import first_upload, picture_of
 
 
 def _program_scope(actor: Actor) -> Q:
@@ -74,7 +74,11 @@ def active_program(
     ).first()
     if program is not None and with_pictures:
         for rx in program.current:  # prefetched just above
-            rx.picture = picture_of(rx.exercise, rx.first_upload)  # type: ignore[attr-defined]
+            rx.picture = picture_of(  # type: ignore[attr-defined]
+                rx.exercise.slug,
+                bool(rx.exercise.illustration),
+                rx.first_upload,  # type: ignore[attr-defined]
+            )
     return program
 
 
@@ -113,38 +117,36 @@ def my_program_row(client: Client) -> dict[str, Any] | None:
 
 def with_prescriptions(programs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """These program rows with their current prescriptions (``current``, in order), each with
-    its exercise, the exercise's cues (in order) and pictures: three queries whatever their
-    number."""
+    its exercise, the exercise's cues (in order) and pictures (the upload shown, if any): two
+    queries whatever their number."""
     current: dict[int, list[dict[str, Any]]] = {row["id"]: [] for row in programs}
     by_exercise: dict[int, list[dict[str, Any]]] = {}
     rows = (
         Prescription.objects.filter(program_id__in=list(current), ended_at__isnull=True)
         .order_by("program_id", "order", "id")
+        .annotate(first_upload=first_upload("exercise_id"))
         .values(
             *_PRESCRIPTION_COLUMNS,
             "exercise_id",
             "exercise__slug",
             "exercise__name",
             "exercise__illustration",
+            "first_upload",
         )
     )
-    drawn: dict[int, tuple[int, str, bool]] = {}
     for row in rows:
         exercise_id = row.pop("exercise_id")
         cues = by_exercise.setdefault(exercise_id, [])
         slug = row.pop("exercise__slug")
-        drawn[exercise_id] = (exercise_id, slug, bool(row.pop("exercise__illustration")))
         row["exercise"] = {
-            "id": exercise_id,
             "slug": slug,
             "name": row.pop("exercise__name"),
             "cues": cues,
+            "picture": picture_of(
+                slug, bool(row.pop("exercise__illustration")), row.pop("first_upload")
+            ),
         }
         current[row["program_id"]].append(row)
-    pictures = exercise_pictures(drawn.values())
-    for program_rows in current.values():
-        for row in program_rows:
-            row["exercise"]["picture"] = pictures[row["exercise"].pop("id")]
     if by_exercise:
         wanted = Cue.objects.filter(exercise_id__in=list(by_exercise))
         # each exercise's cues in their order (the model's default order joins the exercises)

@@ -83,6 +83,9 @@ PORTAL: dict[str, tuple[int, ...]] = {
     "portal:offline": (200,) * 9,
     "catalogue:list": S,
     "catalogue:detail": S,
+    # a published exercise's drawings: anyone, signed in or not (apps load them as images)
+    "catalogue:illustration": (200,) * 9,
+    "catalogue:animation": (200,) * 9,
 }
 # pages that need an object of the actor's own, tested in their own modules
 PORTAL_ELSEWHERE = {
@@ -93,6 +96,7 @@ PORTAL_ELSEWHERE = {
     "portal:invitation": "coaching/accounts/tests/test_invitations.py (the emailed link)",
     "reminders:unsubscribe": "coaching/reminders/tests/test_reminders.py (the emailed link)",
     "portal:shared_handout": "coaching/programs/tests/test_handout.py (a shared link)",
+    "catalogue:media": "exercises/tests/test_pictures.py (an upload's address)",
 }
 
 
@@ -160,7 +164,7 @@ PORTAL_CASES = [(name, actor) for name in PORTAL for actor in ACTORS]
 @pytest.mark.parametrize(("name", "actor"), PORTAL_CASES, ids=[f"{n}-{a}" for n, a in PORTAL_CASES])
 def test_portal_pages(client, world, name, actor):
     _sign_in(client, world, actor)
-    args = ["glute-bridge"] if name == "catalogue:detail" else []
+    args = ["glute-bridge"] if name.startswith("catalogue:") and name != "catalogue:list" else []
 
     response = client.get(reverse(name, args=args))
 

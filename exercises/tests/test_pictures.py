@@ -405,3 +405,33 @@ def test_publishing_needs_a_picture(editor_client):
     assert "needs a picture (a drawing or an uploaded image) before" in response.content.decode()
     draft.refresh_from_db()
     assert draft.status == Exercise.Status.DRAFT
+
+
+def test_a_program_shows_each_exercise_with_the_picture_to_show(media_root):
+    from rest_framework.test import APIClient
+
+    from coaching.tests.factories import ClientFactory, ProgramFactory
+
+    drawn, photographed = ExerciseFactory(slug="drawn"), ExerciseFactory(slug="photographed")
+    client = ClientFactory()
+    program = ProgramFactory(client=client, exercises=[drawn, photographed])
+    first = upload(photographed, media_root, title="First")
+    upload(photographed, media_root, title="Second", order=1)
+    api = APIClient()
+    for user, url in (
+        (client.user, "/api/v1/me/program/"),
+        (client.trainer.user, f"/api/v1/programs/{program.pk}/"),
+    ):
+        api.force_authenticate(user)
+        body = api.get(url).json()
+        pictures = {
+            p["exercise"]["slug"]: p["exercise"]["illustration"] for p in body["prescriptions"]
+        }
+        assert pictures["drawn"]["primary"] == {
+            "kind": "drawing",
+            "url": "/exercises/drawn/animation.svg",
+        }
+        shown = pictures["photographed"]
+        assert shown["primary"]["url"] == f"/exercises/photographed/media/{first.pk}"
+        assert [m["title"] for m in shown["media"]] == ["First"]  # the one shown
+        assert shown["still"] == "/exercises/photographed/illustration.svg"
