@@ -26,6 +26,7 @@ from rest_framework.utils.urls import remove_query_param, replace_query_param
 from bench._endpoints_auth import denied, is_client, is_trainer, token_user
 from coaching.journal.vocabulary import Symptom, safety_for
 from config.api.errors import error_response
+from exercises.models import ExerciseMedia
 
 PREFIX = "/bench/bare"  # the bare views' paths are this + the real path
 SYMPTOM_ORDER = {code: i for i, code in enumerate(Symptom.values)}
@@ -294,6 +295,43 @@ def client_document(r: tuple) -> dict[str, Any]:
     }
 
 
+# whether the exercise has a drawing, and its first upload (what programs' exercises show)
+PICTURE = """x.illustration::text <> '{}', (SELECT json_build_object('id', m.id, 'kind', m.kind,
+           'title', m.title, 'alt_text', m.alt_text, 'author', m.author,
+           'source_url', m.source_url, 'licence', m.licence)
+           FROM exercises_exercisemedia m WHERE m.exercise_id = x.id ORDER BY m."order", m.id
+           LIMIT 1)"""
+LICENCES = dict(ExerciseMedia.Licence.choices)
+
+
+def picture(slug: str, drawn: bool, upload: Any) -> dict[str, Any]:
+    """An exercise's ``illustration`` as programs show it: the drawing and the upload shown."""
+    base = f"/exercises/{slug}/"
+    media = []
+    if upload:
+        m = loaded(upload)
+        media.append(
+            {
+                "kind": m["kind"],
+                "url": f"{base}media/{m['id']}",
+                "title": m["title"],
+                "description": m["alt_text"],
+                "author": m["author"],
+                "source": m["source_url"],
+                "licence": m["licence"],
+                "credit": f"“{m['title']}” by {m['author']} — {LICENCES[m['licence']]}",
+            }
+        )
+    still = base + "illustration.svg" if drawn else None
+    animation = base + "animation.svg" if drawn else None
+    primary = (
+        {"kind": media[0]["kind"], "url": media[0]["url"]}
+        if media
+        else ({"kind": "drawing", "url": animation} if drawn else None)
+    )
+    return {"primary": primary, "still": still, "animation": animation, "media": media}
+
+
 CUES = """(SELECT coalesce(json_agg(json_build_object('phase', q.phase, 'text', q.text)
            ORDER BY q."order", q.id), '[]') FROM exercises_cue q WHERE q.exercise_id = x.id)"""
 
@@ -301,7 +339,8 @@ PROGRAM = f"""
 SELECT pr.id, pr.client_id, u.first_name, u.last_name, u.username, pr.name, pr.status,
        pr.starts_on, pr.ended_on, pr.sessions_per_week, pr.template_id, pr.created_at,
        pr.updated_at, rx.id, x.slug, x.name, {CUES}, rx.sets, rx.reps_min, rx.reps_max,
-       rx.load_kg, rx.tempo, rx.hold_seconds, rx.notes, rx.started_at, rx."order", pr.weekdays
+       rx.load_kg, rx.tempo, rx.hold_seconds, rx.notes, rx.started_at, rx."order", pr.weekdays,
+       {{picture}}
 FROM coaching_program pr
 JOIN coaching_client c ON c.id = pr.client_id
 JOIN coaching_user u ON u.id = c.user_id
@@ -336,7 +375,12 @@ def prescription_document(r: tuple, *, mine: bool) -> dict[str, Any]:
     (``mine``: with its order) or ``/programs/{id}/`` (with its start)."""
     document = {
         "id": r[13],
-        "exercise": {"slug": r[14], "name": r[15], "cues": loaded(r[16])},
+        "exercise": {
+            "slug": r[14],
+            "name": r[15],
+            "cues": loaded(r[16]),
+            "illustration": picture(r[14], r[27], r[28]),
+        },
         "sets": r[17],
         "reps_min": r[18],
         "reps_max": r[19],
@@ -391,7 +435,8 @@ def my_program(request: HttpRequest) -> HttpResponse:
         return denied(who, False)
     with connection.cursor() as cursor:
         cursor.execute(
-            PROGRAM.format(where="pr.client_id = %s AND pr.status = 'active'"), [who.client_id]
+            PROGRAM.format(where="pr.client_id = %s AND pr.status = 'active'", picture=PICTURE),
+            [who.client_id],
         )
         rows = cursor.fetchall()
     if not rows:
@@ -417,7 +462,9 @@ def program(request: HttpRequest, pk: str) -> HttpResponse:
         return denied(who, True)
     sees, params = who.sees()
     with connection.cursor() as cursor:
-        cursor.execute(PROGRAM.format(where=f"pr.id = %s AND {sees}"), [int(pk), *params])
+        cursor.execute(
+            PROGRAM.format(where=f"pr.id = %s AND {sees}", picture=PICTURE), [int(pk), *params]
+        )
         rows = cursor.fetchall()
     if not rows:
         return not_found("program")

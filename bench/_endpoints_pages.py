@@ -27,7 +27,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from bench._endpoints_api import CUES, loaded
+from bench._endpoints_api import CUES, PICTURE, loaded, picture
 from bench._endpoints_auth import Person, signed_in, to_sign_in
 from coaching.journal.vocabulary import (
     LOCATION_LABELS,
@@ -64,7 +64,9 @@ def page(
         {
             "is_client": True,
             "pain_zones": PAIN_ZONES,
-            "user": SimpleNamespace(is_authenticated=True, client=True, is_staff=person.is_staff),
+            "user": SimpleNamespace(
+                is_authenticated=True, client=True, is_staff=person.is_staff, pk=person.user_id
+            ),
             "request": SimpleNamespace(
                 resolver_match=SimpleNamespace(url_name=name, namespace="portal")
             ),
@@ -80,7 +82,7 @@ PROGRAM = """
 SELECT p.id, p.name, p.sessions_per_week, rx.id, rx.sets, rx.reps_min, rx.reps_max, rx.load_kg,
        rx.hold_seconds, rx.tempo, rx.notes, rx.started_at, rx.replaces_id, x.slug, x.name,
        {cues}, old.sets, old.reps_min, old.reps_max, old.load_kg, old.hold_seconds, old.tempo,
-       ox.name
+       ox.name, x.slug, {picture}
 FROM coaching_program p
 LEFT JOIN coaching_prescription rx ON rx.program_id = p.id AND rx.ended_at IS NULL
 LEFT JOIN exercises_exercise x ON x.id = rx.exercise_id
@@ -108,7 +110,9 @@ def active_program(client_id: int, *, with_cues: bool) -> SimpleNamespace | None
     """The client's active program with its current prescriptions, as plain objects with the
     attributes the templates and the log form read."""
     with connection.cursor() as cursor:
-        cursor.execute(PROGRAM.format(cues=CUES if with_cues else "NULL"), [client_id])
+        cursor.execute(
+            PROGRAM.format(cues=CUES if with_cues else "NULL", picture=PICTURE), [client_id]
+        )
         rows = cursor.fetchall()
     if not rows:
         return None
@@ -138,6 +142,7 @@ def active_program(client_id: int, *, with_cues: bool) -> SimpleNamespace | None
                     cues=SimpleNamespace(all=cues),
                 ),
                 recently_changed=r[12] is not None and r[11] >= recent,
+                picture=picture(r[23], r[24], r[25]),
                 replaces=None
                 if r[12] is None
                 else SimpleNamespace(

@@ -75,6 +75,7 @@ def main() -> None:
         assert real["count"] == bare["count"] == COUNT, (real["count"], bare["count"])
         assert len(real["results"]) == len(bare["results"]) == COUNT
         assert real["results"][0]["slug"] == bare["results"][0]["slug"]
+        assert real["results"][0]["illustration"] == bare["results"][0]["illustration"]
         size = len(str(real).encode())
         rows = []
         cases = (

@@ -19,6 +19,34 @@ from django.urls import path  # noqa: E402
 
 import config.urls  # noqa: E402
 
+from exercises.models import ExerciseMedia  # noqa: E402
+
+LICENCE_LABEL = (
+    "CASE m.licence "
+    + " ".join(
+        f"WHEN '{code}' THEN '{label.replace(chr(39), chr(39) * 2)}'"
+        for code, label in ExerciseMedia.Licence.choices
+    )
+    + " END"
+)
+DRAWN = "e.illustration::text <> '{}'"
+# an exercise's pictures, as ``exercises.selectors.illustration_document``
+ILLUSTRATION = f"""json_build_object(
+  'primary', CASE WHEN fm.id IS NOT NULL
+                  THEN json_build_object('kind', fm.kind, 'url', '/exercises/' || e.slug || '/media/' || fm.id)
+                  WHEN {DRAWN}
+                  THEN json_build_object('kind', 'drawing', 'url', '/exercises/' || e.slug || '/animation.svg')
+             END,
+  'still', CASE WHEN {DRAWN} THEN '/exercises/' || e.slug || '/illustration.svg' END,
+  'animation', CASE WHEN {DRAWN} THEN '/exercises/' || e.slug || '/animation.svg' END,
+  'media', (SELECT coalesce(json_agg(json_build_object(
+                'kind', m.kind, 'url', '/exercises/' || e.slug || '/media/' || m.id,
+                'title', m.title, 'description', m.alt_text, 'author', m.author,
+                'source', m.source_url, 'licence', m.licence,
+                'credit', '“' || m.title || '” by ' || m.author || ' — ' || {LICENCE_LABEL})
+              ORDER BY m."order", m.id), '[]')
+            FROM exercises_exercisemedia m WHERE m.exercise_id = e.id))"""
+
 NAMED = """(SELECT coalesce(json_agg(json_build_object('slug', t.slug, 'name', t.name)
             ORDER BY t.name), '[]') FROM {through} x JOIN {table} t ON t.id = x.{fk}
             WHERE x.exercise_id = e.id)"""
@@ -46,8 +74,12 @@ FROM (
          (SELECT coalesce(json_agg(l.slug ORDER BY l.difficulty DESC), '[]') FROM exercises_progressionedge p
             JOIN exercises_exercise l ON l.id = p.easier_id
             WHERE p.harder_id = e.id AND l.status = 'published') AS regressions,
+         {ILLUSTRATION} AS illustration,
          e.updated_at
-  FROM exercises_exercise e WHERE e.status = 'published' ORDER BY e.name LIMIT 1000
+  FROM exercises_exercise e
+  LEFT JOIN LATERAL (SELECT m.id, m.kind FROM exercises_exercisemedia m WHERE m.exercise_id = e.id
+                     ORDER BY m."order", m.id LIMIT 1) fm ON true
+  WHERE e.status = 'published' ORDER BY e.name LIMIT 1000
 ) r
 """
 
