@@ -73,6 +73,7 @@ run: $(VENV)/.installed-base node_modules/.installed static/dist/.built pdf-libs
 	$(PY) manage.py push_key --dev
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py load_catalogue --new-only
+	$(PY) manage.py load_instrument --shipped
 	$(PY) manage.py seed_demo
 	$(PY) manage.py collectstatic --no-input --verbosity 0
 	@$(PY) manage.py banner

@@ -18,7 +18,6 @@ from django.http import HttpRequest, HttpResponse  # noqa: E402
 from django.urls import path  # noqa: E402
 
 import config.urls  # noqa: E402
-
 from exercises.models import ExerciseMedia  # noqa: E402
 
 LICENCE_LABEL = (

@@ -3,6 +3,7 @@
 from coaching.accounts.models import Client, Invitation, Practice, Trainer, User
 from coaching.journal.models import CheckIn, Entry, ReviewState, Session, Set
 from coaching.messaging.models import Message, ThreadRead
+from coaching.outcomes.models import Instrument, OutcomeSchedule, QuestionnaireResponse
 from coaching.programs.models import (
     HandoutLink,
     Prescription,
@@ -18,14 +19,17 @@ __all__ = [
     "Client",
     "Entry",
     "HandoutLink",
+    "Instrument",
     "Invitation",
     "Message",
+    "OutcomeSchedule",
     "Practice",
     "Prescription",
     "PrescriptionFields",
     "Program",
     "ProgramTemplate",
     "PushSubscription",
+    "QuestionnaireResponse",
     "Reminder",
     "ReminderPreferences",
     "ReviewState",

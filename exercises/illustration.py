@@ -62,7 +62,7 @@ def _number(low: float, high: float) -> serializers.FloatField:
     return serializers.FloatField(min_value=low, max_value=high)
 
 
-class _Strict(serializers.Serializer):
+class StrictSerializer(serializers.Serializer):
     """Refuses keys it does not know (a typo such as ``hips`` must not be ignored)."""
 
     def to_internal_value(self, data: Any) -> Any:
@@ -104,7 +104,7 @@ class _LimbAngle(serializers.Field):
         return value
 
 
-class _PoseIn(_Strict):
+class _PoseIn(StrictSerializer):
     trunk = _number(*RANGES["trunk"])
     neck = serializers.FloatField(
         min_value=RANGES["neck"][0], max_value=RANGES["neck"][1], required=False, default=0.0
@@ -123,7 +123,7 @@ class _PoseIn(_Strict):
     )
 
 
-class _PropIn(_Strict):
+class _PropIn(StrictSerializer):
     kind = serializers.ChoiceField(choices=FIXED_PROPS + MOVING_PROPS)
     x = serializers.FloatField(required=False, min_value=-400, max_value=400)
     y = serializers.FloatField(required=False, min_value=0, max_value=400)
@@ -153,7 +153,7 @@ class _PropIn(_Strict):
         return attrs
 
 
-class IllustrationIn(_Strict):
+class IllustrationIn(StrictSerializer):
     """An exercise's picture data; errors name the pose and the field."""
 
     start = _PoseIn()

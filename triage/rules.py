@@ -13,6 +13,7 @@ regression suppresses progression (for the whole client for 14 days, so also of 
 from __future__ import annotations
 
 import math
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
@@ -77,6 +78,7 @@ class Thresholds:
     load_increase_percent: int = 5  # progression without a harder variation: +5 % (to +10 %)
     load_decrease_percent: int = 20  # regression without an easier variation: −20 %
     history_days: int = 28  # how far back the selector reads (the longest rule window)
+    outcome_no_change_weeks: int = 6  # no meaningful change in a questionnaire after this long
 
     def as_dict(self) -> dict[str, int]:
         return _values(self)  # type: ignore[return-value]
@@ -149,6 +151,21 @@ class PrescriptionInfo:
 
 
 @dataclass(frozen=True)
+class OutcomeLog:
+    """One questionnaire answer of the current program, scored (``coaching.outcomes``)."""
+
+    id: int
+    instrument: str  # slug
+    name: str  # e.g. "PSFS"
+    answered_at: datetime
+    score: float
+    better: str  # "higher" or "lower"
+    meaningful_change: float
+    risk: str = ""  # the risk band's level: "", "low", "medium" or "high"
+    band: str = ""  # the band's name
+
+
+@dataclass(frozen=True)
 class History:
     client_id: int
     tz: ZoneInfo
@@ -164,6 +181,8 @@ class History:
     # the log keys that closed flags (decided by a person, or withdrawn) covered, by
     # (rule, exercise id or 0): a finding on those logs alone opens nothing and holds nothing
     closed: Mapping[tuple[str, int], tuple[frozenset[str], ...]] = field(default_factory=dict)
+    # questionnaire answers since the active program started, oldest first
+    outcomes: tuple[OutcomeLog, ...] = ()
     # what the rules work out more than once from this snapshot (local days, the list of
     # reports): worked out once per history; not part of its value
     _memo: dict[object, object] = field(default_factory=dict, init=False, repr=False, compare=False)
@@ -235,6 +254,10 @@ def session_key(session: SessionLog) -> str:
 
 def check_in_key(check_in: CheckInLog) -> str:
     return f"check_in:{check_in.id}"
+
+
+def outcome_key(answer: OutcomeLog) -> str:
+    return f"response:{answer.id}"
 
 
 # --- helpers ----------------------------------------------------------------------------------
@@ -1077,6 +1100,7 @@ def pg_ready(
     if progression_hold(history, th, now, others) is not None:
         return []
     percent = adherence(history, th, now)[2] or 0.0  # known by now (progression_hold)
+    support, improved = outcome_support(history)
     out = []
     for rx in history.prescriptions.values():
         if not rx.current:
@@ -1093,8 +1117,9 @@ def pg_ready(
                 reason=f"{_name(history, rx.exercise_id)}: the top of the rep range in each of "
                 f"the last {th.progression_sessions} sessions with pain during at most "
                 f"{th.pain_safe_max}/10, settled the next morning, and {percent:.0f} % of the "
-                f"planned sessions done. Suggested: {suggestion.text}",
+                f"planned sessions done.{support} Suggested: {suggestion.text}",
                 evidence={
+                    **({"outcomes": improved} if improved else {}),
                     "reps_max": rx.reps_max,
                     "sets": rx.sets,
                     "adherence_percent": round(percent, 1),
@@ -1155,7 +1180,136 @@ def withdrawal_reason(
 
 # --- evaluation -------------------------------------------------------------------------------
 
-REFERRAL_RULES = (rf_emergency, rf_urgent, rf_nerve, rf_persistent, rf_sharp, rf_worsening)
+# --- outcome measures (TRIAGE_RULES.md, "Outcome measures") -----------------------------------
+
+
+def outcome_change(baseline: OutcomeLog, latest: OutcomeLog) -> int:
+    """+1 a meaningful improvement since the baseline, −1 a meaningful worsening, 0 neither (a
+    change of exactly the instrument's meaningful amount counts)."""
+    delta = latest.score - baseline.score
+    delta = round(delta if latest.better == "higher" else -delta, 6)
+    if delta >= latest.meaningful_change:
+        return 1
+    if -delta >= latest.meaningful_change:
+        return -1
+    return 0
+
+
+def _outcome_pairs(history: History) -> list[tuple[OutcomeLog, OutcomeLog]]:
+    """(baseline, latest) of each instrument answered twice or more: the baseline is the first
+    answer since the program started."""
+    by_instrument: dict[str, list[OutcomeLog]] = defaultdict(list)
+    for answer in history.outcomes:
+        by_instrument[answer.instrument].append(answer)
+    return [(answers[0], answers[-1]) for answers in by_instrument.values() if len(answers) > 1]
+
+
+def _outcome_text(history: History, baseline: OutcomeLog, latest: OutcomeLog) -> str:
+    return (
+        f"{latest.name} {baseline.score:g} on {history.day_of(baseline.answered_at):%-d %b} → "
+        f"{latest.score:g} on {history.day_of(latest.answered_at):%-d %b} ({latest.better} is "
+        f"better; a meaningful change is {latest.meaningful_change:g} points)"
+    )
+
+
+def _outcome_evidence(baseline: OutcomeLog, latest: OutcomeLog) -> dict[str, object]:
+    return {
+        "instrument": latest.instrument,
+        "baseline": {"log": outcome_key(baseline), "score": baseline.score},
+        "latest": {"log": outcome_key(latest), "score": latest.score},
+        "better": latest.better,
+        "meaningful_change": latest.meaningful_change,
+    }
+
+
+def om_decline(history: History, th: Thresholds, now: datetime) -> list[Finding]:
+    """The latest answer is worse than the baseline by at least the instrument's meaningful
+    change: a regression review of the program."""
+    for baseline, latest in _outcome_pairs(history):
+        if outcome_change(baseline, latest) < 0:
+            return [
+                Finding(
+                    rule="OM-DECLINE",
+                    kind=REGRESSION,
+                    urgency=ROUTINE,
+                    reason=f"Worse on a questionnaire: {_outcome_text(history, baseline, latest)}. "
+                    "Review the program: make it easier where it hurts, and ask what changed.",
+                    evidence=_outcome_evidence(baseline, latest),
+                    log_keys=frozenset({outcome_key(baseline), outcome_key(latest)}),
+                )
+            ]
+    return []
+
+
+def om_no_change(history: History, th: Thresholds, now: datetime) -> list[Finding]:
+    """No meaningful change from the baseline in an answer given 6 weeks (configurable) or more
+    after it: a review flag for the trainer."""
+    weeks = timedelta(weeks=th.outcome_no_change_weeks)
+    for baseline, latest in _outcome_pairs(history):
+        if latest.answered_at - baseline.answered_at >= weeks and not outcome_change(
+            baseline, latest
+        ):
+            return [
+                Finding(
+                    rule="OM-NO-CHANGE",
+                    kind=ADHERENCE,
+                    urgency=ROUTINE,
+                    reason=f"No meaningful change after {th.outcome_no_change_weeks} weeks or "
+                    f"more: {_outcome_text(history, baseline, latest)}. Worth reviewing the "
+                    "program and the goals with the client.",
+                    evidence={
+                        **_outcome_evidence(baseline, latest),
+                        "weeks": th.outcome_no_change_weeks,
+                    },
+                    log_keys=frozenset({outcome_key(baseline), outcome_key(latest)}),
+                )
+            ]
+    return []
+
+
+def om_risk(history: History, th: Thresholds, now: datetime) -> list[Finding]:
+    """The latest answer to an instrument with risk bands falls in its high-risk band: a
+    routine referral review."""
+    latest: dict[str, OutcomeLog] = {}
+    for answer in history.outcomes:
+        latest[answer.instrument] = answer
+    for answer in latest.values():
+        if answer.risk == "high":
+            return [
+                Finding(
+                    rule="OM-RISK",
+                    kind=REFERRAL,
+                    urgency=ROUTINE,
+                    reason=f"{answer.name} on {history.day_of(answer.answered_at):%-d %b}: "
+                    f"{answer.score:g}, in its high-risk band ({answer.band}). Consider a "
+                    "review by a physiotherapist or doctor.",
+                    evidence={
+                        "instrument": answer.instrument,
+                        "log": outcome_key(answer),
+                        "score": answer.score,
+                        "band": answer.band,
+                    },
+                    log_keys=frozenset({outcome_key(answer)}),
+                )
+            ]
+    return []
+
+
+def outcome_support(history: History) -> tuple[str, list[dict[str, object]]]:
+    """The meaningful improvements since the baseline, as a sentence and as evidence: named in
+    a progression's reason, never a reason for one on its own."""
+    better = [(b, latest) for b, latest in _outcome_pairs(history) if outcome_change(b, latest) > 0]
+    if not better:
+        return "", []
+    text = "; ".join(_outcome_text(history, b, latest) for b, latest in better)
+    return f" Supporting: better on a questionnaire: {text}.", [
+        _outcome_evidence(b, latest) for b, latest in better
+    ]
+
+
+REFERRAL_RULES = (
+    rf_emergency, rf_urgent, rf_nerve, rf_persistent, rf_sharp, rf_worsening, om_risk,
+)  # fmt: skip
 REGRESSION_RULES = (
     rg_pain_during,
     rg_pain_after,
@@ -1165,6 +1319,7 @@ REGRESSION_RULES = (
     rg_form,
     rg_shortfall,
     rg_effort,
+    om_decline,
 )
 RULE_CODES = (
     "RF-EMERGENCY",
@@ -1173,6 +1328,7 @@ RULE_CODES = (
     "RF-PERSISTENT",
     "RF-SHARP",
     "RF-WORSENING",
+    "OM-RISK",
     "RG-PAIN-DURING",
     "RG-PAIN-AFTER",
     "RG-NEXT-MORNING",
@@ -1181,8 +1337,10 @@ RULE_CODES = (
     "RG-FORM",
     "RG-SHORTFALL",
     "RG-EFFORT",
+    "OM-DECLINE",
     "PG-READY",
     "AD-LOW",
+    "OM-NO-CHANGE",
 )
 
 
@@ -1191,7 +1349,7 @@ def evaluate(history: History, thresholds: Thresholds, now: datetime) -> list[Fi
     one per (rule, exercise). Deterministic: the same history, thresholds and time give the
     same findings in the same order."""
     findings: list[Finding] = []
-    for rule in (*REFERRAL_RULES, *REGRESSION_RULES, ad_low):
+    for rule in (*REFERRAL_RULES, *REGRESSION_RULES, ad_low, om_no_change):
         findings.extend(rule(history, thresholds, now))
     # a referral or regression a person already decided on holds nothing by itself (what they
     # decided still does: a referral not cleared, a regression applied within the hold)

@@ -19,7 +19,16 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 
 from coaching.accounts.selectors import client_scope, name_columns, pop_name
-from coaching.models import CheckIn, Client, Entry, Prescription, Program, Session, Set
+from coaching.models import (
+    CheckIn,
+    Client,
+    Entry,
+    Prescription,
+    Program,
+    QuestionnaireResponse,
+    Session,
+    Set,
+)
 from coaching.programs import schedule
 from coaching.shared.selectors import Actor, one_or_404
 from exercises.models import Exercise, Muscle, ProgressionEdge
@@ -29,6 +38,7 @@ from triage.rules import (
     EntryLog,
     ExerciseInfo,
     History,
+    OutcomeLog,
     PrescriptionInfo,
     SessionLog,
     SetLog,
@@ -69,7 +79,8 @@ def client_histories(
     """The history of each client as the rules need it: sessions (with entries and sets) and
     check-ins of the last ``history_days``, the active program's prescriptions and those the
     sessions answered, the exercises with their easier and harder published variations, and the
-    referral holds, recent regressions and the logs closed flags decided on. Nine queries, whatever the number of clients."""
+    referral holds, recent regressions, the logs closed flags decided on, and the questionnaire
+    answers of the active program. Ten queries, whatever the number of clients."""
     ids = list(client_ids)
     tz = ZoneInfo(timezone.get_current_timezone_name())
     start = now - timedelta(days=thresholds.history_days)
@@ -252,6 +263,36 @@ def client_histories(
             current=p["ended_at"] is None and p["program__status"] == Program.Status.ACTIVE,
         )
 
+    # questionnaire answers since each active program started (the first is the baseline)
+    outcomes: dict[int, list[OutcomeLog]] = defaultdict(list)
+    starts = Q()
+    for program in programs.values():
+        starts |= Q(client_id=program["client_id"], answered_at__date__gte=program["starts_on"])
+    if programs:
+        for pk, client_id, answered_at, score, band, definition in (
+            QuestionnaireResponse.objects.filter(starts)
+            .order_by("answered_at", "id")
+            .values_list(
+                "id", "client_id", "answered_at", "score", "band", "instrument__definition"
+            )
+        ):
+            risk = next(
+                (b["risk"] for b in definition.get("risk_bands", []) if b["name"] == band), ""
+            )
+            outcomes[client_id].append(
+                OutcomeLog(
+                    id=pk,
+                    instrument=definition["slug"],
+                    name=definition.get("short_name") or definition["name"],
+                    answered_at=answered_at,
+                    score=score,
+                    better=definition["better"],
+                    meaningful_change=definition["meaningful_change"],
+                    risk=risk,
+                    band=band,
+                )
+            )
+
     histories = {}
     for client_id in ids:
         program = programs.get(client_id)
@@ -268,6 +309,7 @@ def client_histories(
             referral_hold=client_id in holds,
             recent_regressions=tuple(regressions[client_id]),
             closed={key: tuple(logs) for key, logs in closed[client_id].items()},
+            outcomes=tuple(outcomes[client_id]),
         )
     return histories
 

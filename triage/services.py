@@ -28,7 +28,16 @@ from django.utils import timezone
 from coaching.accounts.selectors import client_scope
 from coaching.messaging.models import BODY_MAX as MESSAGE_MAX
 from coaching.messaging.services import message_post
-from coaching.models import CheckIn, Client, Prescription, Program, ReviewState, Session, User
+from coaching.models import (
+    CheckIn,
+    Client,
+    Prescription,
+    Program,
+    QuestionnaireResponse,
+    ReviewState,
+    Session,
+    User,
+)
 from coaching.programs.services import prescription_replace
 from coaching.shared.bulk import bulk_change, bulk_insert
 from coaching.shared.selectors import Actor
@@ -69,13 +78,19 @@ class ReviewResult:
     stopped: int = 0  # open referrals and regressions whose rule stopped firing
 
 
-def _claim(client_ids: Sequence[int], now: datetime) -> tuple[int, int]:
+# what a client logs, each row pending review until a review claims it
+LOGS = (Session, CheckIn, QuestionnaireResponse)
+
+
+def _claim(client_ids: Sequence[int], now: datetime) -> int:
     done = {"reviewed_at": now, "updated_at": now, "review_state": ReviewState.REVIEWED}
     pending = {"client_id__in": client_ids, "review_state": ReviewState.PENDING}
-    return (
-        Session.objects.filter(**pending).update(**done),
-        CheckIn.objects.filter(**pending).update(**done),
-    )
+    return sum(model.objects.filter(**pending).update(**done) for model in LOGS)
+
+
+def _pending(model: type[Session | CheckIn | QuestionnaireResponse], **where: Any) -> Any:
+    """A model's pending logs, unordered (SQLite allows no ORDER BY inside a UNION)."""
+    return model.objects.filter(review_state=ReviewState.PENDING, **where).order_by()
 
 
 @transaction.atomic
@@ -101,20 +116,14 @@ def review_clients(
         .values_list("pk", flat=True)
     )
     if only_pending:
-        pending = set(
-            Session.objects.filter(client_id__in=ids, review_state=ReviewState.PENDING)
-            .order_by()  # (SQLite allows no ORDER BY inside a UNION)
-            .values_list("client_id", flat=True)
-            .union(
-                CheckIn.objects.filter(client_id__in=ids, review_state=ReviewState.PENDING)
-                .order_by()
-                .values_list("client_id", flat=True)
-            )
+        first, *others = (
+            _pending(model, client_id__in=ids).values_list("client_id", flat=True) for model in LOGS
         )
+        pending = set(first.union(*others))
         ids = [pk for pk in ids if pk in pending]
     if not ids:
         return ReviewResult(0, 0, [], 0)
-    sessions, check_ins = _claim(ids, now)
+    claimed = _claim(ids, now)
     histories = client_histories(ids, now=now, thresholds=th)
     findings = {pk: evaluate(histories[pk], th, now) for pk in ids}
     done = _reconcile(findings, histories, th, now)
@@ -127,7 +136,7 @@ def review_clients(
         transaction.on_commit(partial(_enqueue_notifications, urgent), robust=True)
     return ReviewResult(
         clients=len(ids),
-        claimed=sessions + check_ins,
+        claimed=claimed,
         opened=[pk for pk, _ in done.opened],
         refreshed=done.refreshed,
         withdrawn=done.withdrawn,
@@ -296,14 +305,8 @@ REFRESHED_FIELDS = [
 
 def has_pending_logs(client_id: int) -> bool:
     """Whether this client has a log waiting for a review (one query)."""
-    pending = {"client_id": client_id, "review_state": ReviewState.PENDING}
-    return (
-        Session.objects.filter(**pending)
-        .order_by()
-        .values_list("pk")
-        .union(CheckIn.objects.filter(**pending).order_by().values_list("pk"), all=True)
-        .exists()
-    )
+    first, *others = (_pending(model, client_id=client_id).values_list("pk") for model in LOGS)
+    return first.union(*others, all=True).exists()
 
 
 def pending_client_ids(
@@ -317,28 +320,30 @@ def pending_client_ids(
     review task: up to ``limit`` others, ``exclude`` being its own, the longest waiting
     first). In id order."""
     cutoff = (now or timezone.now()) - older_than
-    pending = {"review_state": ReviewState.PENDING, "created_at__lt": cutoff}
     if limit is None:
         return sorted(
-            set(Session.objects.filter(**pending).values_list("client_id", flat=True))
-            | set(CheckIn.objects.filter(**pending).values_list("client_id", flat=True))
+            {
+                pk
+                for model in LOGS
+                for pk in _pending(model, created_at__lt=cutoff).values_list("client_id", flat=True)
+            }
         )
     if limit <= 0:
         return []
-    rows = (
-        Session.objects.filter(**pending)
+    first, *others = (
+        _pending(model, created_at__lt=cutoff)
         .exclude(client_id=exclude)
-        .order_by()  # (SQLite allows no ORDER BY inside a UNION)
         .values_list("client_id", "created_at")
-        .union(
-            CheckIn.objects.filter(**pending)
-            .exclude(client_id=exclude)
-            .order_by()
-            .values_list("client_id", "created_at"),
-            all=True,
-        )
-        .order_by("created_at")[: limit * 4]  # (a client may have several pending logs)
+        for model in LOGS
     )
+    rows = first.union(
+        *others, all=True
+    ).order_by(
+        "created_at"
+    )[
+        : limit
+        * 4  # (a client may have several pending logs)
+    ]
     chosen: list[int] = []
     for client_id, _ in rows:
         if client_id not in chosen:

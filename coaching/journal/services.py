@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from coaching import hooks
 from coaching.accounts.selectors import profile_of
+from coaching.journal.models import ClientRecord
 from coaching.journal.vocabulary import (
     PAIN_MAX,
     PAIN_MIN,
@@ -47,7 +48,7 @@ FUTURE_TOLERANCE = timedelta(days=1)
 class KeyReused(Exception):
     """The idempotency key was already used for a different record."""
 
-    def __init__(self, record: Session | CheckIn) -> None:
+    def __init__(self, record: Any) -> None:
         super().__init__("This Idempotency-Key was already used for a different record.")
         self.record = record
 
@@ -78,7 +79,7 @@ class SessionSpec:
     notes: str = ""
 
     def digest(self) -> str:
-        return _digest(
+        return digest_of(
             {
                 "performed_at": self.performed_at.astimezone(UTC).isoformat(),
                 "pain": [self.pain_before, self.pain_after],
@@ -106,7 +107,7 @@ class CheckInSpec:
     symptoms: tuple[str, ...] = ()
 
     def digest(self) -> str:
-        return _digest(
+        return digest_of(
             {
                 "date": self.date.isoformat(),
                 "pain": [self.pain, self.stiffness],
@@ -120,7 +121,7 @@ class Logged:
     """What logging returned: the stored record, whether this call stored it (False for a
     replay of the same key), and the immediate safety answer to its symptoms."""
 
-    record: Session | CheckIn
+    record: Any  # a Session, a CheckIn or a QuestionnaireResponse
     created: bool
     safety: Safety | None
     # a session this call stored: its entries, in order, each with its sets (the answer is made
@@ -132,7 +133,7 @@ def _decimal(value: Decimal | None) -> str | None:
     return None if value is None else f"{value.normalize():f}"
 
 
-def _digest(payload: dict[str, Any]) -> str:
+def digest_of(payload: dict[str, Any]) -> str:
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()
 
@@ -208,9 +209,7 @@ def _check_session(client: Client, spec: SessionSpec, now: datetime) -> Program:
     return spec.entries[0].prescription.program
 
 
-def _replay(
-    model: type[Session] | type[CheckIn], client: Client, key: uuid.UUID, digest: str
-) -> Session | CheckIn | None:
+def _replay(model: type[ClientRecord], client: Client, key: uuid.UUID, digest: str) -> Any:
     """The record stored under this key, or None; ``KeyReused`` if it was a different one."""
     record = model.objects.filter(client=client, idempotency_key=key).first()
     if record is not None and record.body_digest != digest:
@@ -218,16 +217,25 @@ def _replay(
     return record
 
 
-def _log_once(
-    model: type[Session] | type[CheckIn],
+class LogSpec(Protocol):
+    """What ``log_once`` needs of what is logged: a digest of the body, and its symptoms."""
+
+    @property
+    def symptoms(self) -> tuple[str, ...]: ...
+
+    def digest(self) -> str: ...
+
+
+def log_once(
+    model: type[ClientRecord],
     *,
     actor: Actor,
-    spec: SessionSpec | CheckInSpec,
+    spec: LogSpec,
     idempotency_key: uuid.UUID | None,
     check: Callable[[Client], dict[str, Any]],
-    write: Callable[[Client, dict[str, Any]], Session | CheckIn],
+    write: Callable[[Client, dict[str, Any]], Any],
 ) -> Logged:
-    """What sessions and check-ins share: the checks, the write and the hand-over to triage in
+    """What sessions, check-ins and questionnaire answers share: the checks, the write and the hand-over to triage in
     one transaction. A key already stored is found by the unique constraint (no lookup on the
     common path): the stored record is the answer, or ``KeyReused`` for a different body; a
     concurrent duplicate waits for the first transaction and then finds its row the same way."""
@@ -314,7 +322,7 @@ def session_log(
         return session
 
     written: list[tuple[Entry, tuple[Set, ...]]] = []
-    logged = _log_once(
+    logged = log_once(
         Session, actor=actor, spec=spec, idempotency_key=idempotency_key, check=check,
         write=write,
     )  # fmt: skip
@@ -347,7 +355,7 @@ def check_in_log(
             date=spec.date, pain=spec.pain, stiffness=spec.stiffness, **values
         )
 
-    return _log_once(
+    return log_once(
         CheckIn, actor=actor, spec=spec, idempotency_key=idempotency_key, check=check,
         write=write,
     )  # fmt: skip

@@ -26,6 +26,7 @@ from coaching.models import (
     ProgramTemplate,
     TemplatePrescription,
 )
+from coaching.outcomes.services import schedules_copy
 from coaching.programs import limits, schedule
 from coaching.programs.models import DOSE_FIELDS
 from coaching.programs.selectors import templates_for
@@ -162,6 +163,8 @@ def program_create(
         Prescription(program=program, order=i, started_at=now, **spec.values())
         for i, spec in enumerate(prescriptions)
     )
+    if template is not None:
+        schedules_copy(template, program)
     return program
 
 
