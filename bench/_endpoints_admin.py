@@ -1,5 +1,6 @@
-"""Bare views of two admin pages for ``bench/endpoints.py``: the flag queue
-(``/admin/triage/flag/``, open flags) and the client list (``/admin/coaching/client/``).
+"""Bare views of three admin pages for ``bench/endpoints.py``: the flag queue
+(``/admin/triage/flag/``, open flags), the client list (``/admin/coaching/client/``) and, at the
+end of this file, the caseload dashboard (``/admin/``, a trainer's home page).
 
 **The closest honest equivalent, not the same page.** The bare page renders the result table's
 rows with the HTML the admin writes for them (the same cells, links, badges and escaping, for
@@ -260,3 +261,160 @@ def admin_clients(request: HttpRequest) -> HttpResponse:
         titles.insert(0, "")
     count = found[0][12] if found else 0
     return admin_page(request, person, "Select client to change", titles, rows, count, "clients")
+
+
+# --- the caseload dashboard (the admin's home page for a trainer, issue 15) ---------------------
+#
+# The same numbers from hand-written SQL (one query per kind of row, as ``triage.caseload``'s
+# ORM reads them, without the ORM), worked out by the same pure ``triage.caseload.assemble`` and
+# rendered with the same fragment (``admin/triage/dashboard/caseload.html``) inside
+# ``admin/base_site.html``. Left out: the list of models under it (Django's app list and its
+# permission checks). ``bench/_endpoints_compare.compare_dashboard`` checks the fragment byte for
+# byte.
+
+DASHBOARD_PAGE = engines["django"].from_string(
+    """{% extends "admin/base_site.html" %}{% load static %}
+{% block extrastyle %}{{ block.super }}<link rel="stylesheet" href="{% static 'triage/dashboard.css' %}">{% endblock %}
+{% block content %}{% include "admin/triage/dashboard/caseload.html" %}{% endblock %}"""
+)
+CURRENT = "(p.status = 'active' OR (p.status = 'ended' AND p.ended_on >= %s))"
+DASHBOARD_SQL = {
+    "clients": "SELECT count(*) FROM coaching_client c WHERE {sees}",
+    "programs": f"""
+SELECT p.client_id, p.id, p.status, p.starts_on, p.ended_on, p.sessions_per_week, p.weekdays
+FROM coaching_program p JOIN coaching_client c ON c.id = p.client_id
+WHERE {{sees}} AND {CURRENT}
+ORDER BY p.client_id, p.status, p.ended_on DESC, p.id DESC""",
+    "flags": """
+SELECT f.client_id, f.kind, f.urgency, count(*)
+FROM triage_flag f JOIN coaching_client c ON c.id = f.client_id
+WHERE {sees} AND f.status = 'open' GROUP BY 1, 2, 3""",
+    "sessions": """
+SELECT s.client_id, count(*) FILTER (WHERE s.performed_at > %s), max(s.performed_at),
+       coalesce(sum(s.pain_before) FILTER (WHERE (s.performed_at AT TIME ZONE %s)::date >= %s), 0),
+       count(*) FILTER (WHERE (s.performed_at AT TIME ZONE %s)::date >= %s)
+FROM coaching_session s JOIN coaching_client c ON c.id = s.client_id
+WHERE {sees} AND s.performed_at > %s AND s.performed_at <= %s GROUP BY 1""",
+    "session_baseline": """
+SELECT s.client_id, sum(s.pain_before), count(*)
+FROM coaching_session s JOIN coaching_client c ON c.id = s.client_id
+JOIN coaching_program p ON p.client_id = c.id AND p.status = 'active'
+WHERE {sees} AND (s.performed_at AT TIME ZONE %s)::date BETWEEN p.starts_on AND p.starts_on + 13
+GROUP BY 1""",
+    "check_ins_recent": """
+SELECT k.client_id, sum(k.pain), count(*)
+FROM coaching_checkin k JOIN coaching_client c ON c.id = k.client_id
+WHERE {sees} AND k.date BETWEEN %s AND %s GROUP BY 1""",
+    "check_ins_baseline": """
+SELECT k.client_id, sum(k.pain), count(*)
+FROM coaching_checkin k JOIN coaching_client c ON c.id = k.client_id
+JOIN coaching_program p ON p.client_id = c.id AND p.status = 'active'
+WHERE {sees} AND k.date BETWEEN p.starts_on AND p.starts_on + 13 GROUP BY 1""",
+    "schedules": f"""
+SELECT o.program_id, o.instrument_slug, o.at_start, o.every_weeks, o.at_end
+FROM coaching_outcomeschedule o JOIN coaching_program p ON p.id = o.program_id
+JOIN coaching_client c ON c.id = p.client_id
+WHERE {{sees}} AND {CURRENT} ORDER BY 1, 2""",
+    "answers": f"""
+SELECT r.client_id, p.id, i.slug, r.answered_at, r.score
+FROM coaching_questionnaireresponse r JOIN coaching_client c ON c.id = r.client_id
+JOIN coaching_program p ON p.client_id = c.id AND {CURRENT}
+JOIN coaching_instrument i ON i.id = r.instrument_id
+WHERE {{sees}} AND (r.answered_at AT TIME ZONE %s)::date >= p.starts_on AND r.answered_at <= %s
+ORDER BY r.answered_at, r.id""",
+    "names": """
+SELECT c.id, u.first_name, u.last_name, u.username, tu.first_name, tu.last_name, tu.username
+FROM coaching_client c JOIN coaching_user u ON u.id = c.user_id
+JOIN coaching_trainer t ON t.id = c.trainer_id JOIN coaching_user tu ON tu.id = t.user_id
+WHERE {sees} AND c.id = ANY(%s)""",
+}
+
+
+def admin_dashboard(request: HttpRequest) -> HttpResponse:
+    """The caseload dashboard of a trainer (``/admin/``), without the list of models under it."""
+    from django.conf import settings
+
+    from triage import caseload as cl
+    from triage.dashboard import chart_data, links
+    from triage.selectors import thresholds_current
+
+    person = admin_allowed(request, "coaching.view_client")
+    if isinstance(person, HttpResponse):
+        return person
+    sees, params = person.sees()
+    th = thresholds_current()
+    w = cl.Window.of(timezone.now(), th)
+    tz = settings.TIME_ZONE
+
+    def run(name: str, before: tuple = (), after: tuple = ()) -> list[tuple]:
+        """A query with the person's condition: its parameters between those written before
+        ``WHERE`` and those after it."""
+        cursor.execute(DASHBOARD_SQL[name].format(sees=sees), [*before, *params, *after])
+        return cursor.fetchall()
+
+    with connection.cursor() as cursor:
+        clients = run("clients")[0][0]
+        programs = [cl.ProgramRow(*r) for r in run("programs", after=(w.ended_since,))]
+        flags = run("flags")
+        found = run(
+            "sessions",
+            before=(w.adherence_start, tz, w.recent_first, tz, w.recent_first),
+            after=(w.lookback, w.now),
+        )
+        sessions = {r[0]: cl.SessionStats(*r[1:]) for r in found}
+        session_baseline = {r[0]: (r[1], r[2]) for r in run("session_baseline", after=(tz,))}
+        recent = {
+            r[0]: (r[1], r[2]) for r in run("check_ins_recent", after=(w.recent_first, w.today))
+        }
+        baseline = {r[0]: (r[1], r[2]) for r in run("check_ins_baseline")}
+        schedules = [cl.ScheduleRow(*r) for r in run("schedules", after=(w.ended_since,))]
+        answers = [
+            cl.AnswerRow(*r) for r in run("answers", before=(w.ended_since,), after=(tz, w.now))
+        ]
+
+        def names(ids: object) -> dict[int, tuple[str, str]]:
+            found = run("names", after=(list(ids),)) if ids else []  # type: ignore[call-overload]
+            return {
+                r[0]: (f"{r[1]} {r[2]}".strip() or r[3], f"{r[4]} {r[5]}".strip() or r[6])
+                for r in found
+            }
+
+        rows = cl.CaseloadRows(
+            clients=clients,
+            programs=programs,
+            flags=flags,
+            sessions=sessions,
+            session_baseline=session_baseline,
+            check_ins_recent=recent,
+            check_ins_baseline=baseline,
+            schedules=schedules,
+            answers=answers,
+            names=names,  # type: ignore[arg-type]
+        )
+        board = cl.assemble(rows, window=w, thresholds=th)
+    user = SimpleNamespace(
+        get_short_name=person.first_name,
+        get_username=person.username,
+        is_active=True,
+        is_staff=person.is_staff,
+        has_usable_password=True,
+    )
+    context = {
+        "title": "Your caseload",
+        "site_title": "Coaching admin",
+        "site_header": "Coaching platform",
+        "site_url": "/",
+        "has_permission": True,
+        "is_nav_sidebar_enabled": False,
+        "user": user,
+        "board": board,
+        "trainers": [],
+        "trainer_id": None,
+        "links": links(board, None),
+        "charts": chart_data(board),
+        "no_log_days": cl.NO_LOG_PLANNED_DAYS,
+        "attention_rows": cl.ATTENTION_ROWS,
+        "adherence_rows": cl.ADHERENCE_ROWS,
+        "today": w.today,
+    }
+    return HttpResponse(DASHBOARD_PAGE.render(context, request))

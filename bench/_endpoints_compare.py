@@ -144,3 +144,25 @@ def compare_admin(real: bytes, bare: bytes) -> tuple[bool, str]:
         if x != y:
             return False, _first_difference(x.replace("><", ">\n<"), y.replace("><", ">\n<"))
     return False, "?"
+
+
+DASHBOARD_START = '<div id="caseload-dashboard"'
+DASHBOARD_END = 'id="caseload-chart-data"'
+
+
+def dashboard_fragment(page: str) -> str:
+    """The caseload dashboard of the admin's home page: from its first tag to its charts' data."""
+    start = page.index(DASHBOARD_START)
+    end = page.index("</script>", page.index(DASHBOARD_END, start))
+    return SPACE.sub(" ", page[start:end]).replace("> <", "><")
+
+
+def compare_dashboard(real: bytes, bare: bytes) -> tuple[bool, str]:
+    a, b = dashboard_fragment(real.decode()), dashboard_fragment(bare.decode())
+    if a == b:
+        numbers = len(re.findall(r"data-number=", a))
+        return True, (
+            f"subset: the dashboard ({len(a):,} bytes, {numbers} numbers and the chart data) "
+            f"byte for byte; the bare page lacks the list of models under it"
+        )
+    return False, _first_difference(a.replace("><", ">\n<"), b.replace("><", ">\n<"))

@@ -53,6 +53,7 @@ os.environ.setdefault("BENCH_BROKER", "redis://127.0.0.1:6379/9")  # this bench'
 
 from bench._endpoints_compare import (
     compare_admin,
+    compare_dashboard,
     compare_json,
     compare_page,
     compare_stored,
@@ -83,7 +84,7 @@ class Endpoint:
     name: str  # for --only
     method: str
     path: str  # the real one; the bare view's is BARE + path
-    kind: str  # "json", "page" or "admin": how the answers are compared
+    kind: str  # "json", "page", "admin" or "dashboard": how the answers are compared
     request: Callable[[str, int], Request]  # (path, virtual user) -> the request to send
 
     @property
@@ -209,6 +210,10 @@ def endpoints(cast: Cast) -> list[Endpoint]:
             "admin",
             cookie(cast.admin_cookies, cast.reader),
         ),
+        # the admin's home page: the trainer's caseload dashboard (issue 15)
+        Endpoint(
+            "dashboard", "GET", "/admin/", "dashboard", cookie(cast.admin_cookies, cast.reader)
+        ),
     ]
 
 
@@ -247,6 +252,8 @@ def check(port: int, row: Row) -> None:
             row.how = f"{row.how}; {rows}"
     elif e.kind == "page":
         row.same, row.how = compare_page(real[1], bare[1])
+    elif e.kind == "dashboard":
+        row.same, row.how = compare_dashboard(real[1], bare[1])
     else:
         row.same, row.how = compare_admin(real[1], bare[1])
 
@@ -405,7 +412,7 @@ def report(
         real_cpu, bare_cpu = row.cpu_ms("real"), row.cpu_ms("bare")
         ratio = bare_cpu / real_cpu if real_cpu else float("nan")
         real, bare = row.latency("real"), row.latency("bare")
-        subset = row.endpoint.kind == "admin"
+        subset = row.endpoint.kind in ("admin", "dashboard")
         print(
             line(
                 [

@@ -57,6 +57,7 @@ urlpatterns = [
     path("bench/bare/history/", pages.history),
     path("bench/bare/admin/triage/flag/", admin.admin_flags),
     path("bench/bare/admin/coaching/client/", admin.admin_clients),
+    path("bench/bare/admin/", admin.admin_dashboard),
 ]
 
 if urlpatterns[0] not in config.urls.urlpatterns:  # imported once per process

@@ -5,6 +5,7 @@ register them."""
 
 from coaching.accounts import admin as accounts_admin
 from coaching.journal import admin as journal_admin
+from coaching.outcomes import admin as outcomes_admin
 from coaching.programs import admin as programs_admin
 
-__all__ = ["accounts_admin", "journal_admin", "programs_admin"]
+__all__ = ["accounts_admin", "journal_admin", "outcomes_admin", "programs_admin"]

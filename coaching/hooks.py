@@ -8,6 +8,8 @@ checks it in ``make test``); they register here from their ``AppConfig.ready()``
   report (triage's flags, which the client's row cascades to).
 - **client columns**: columns another app adds to the trainers' client list in the admin
   (triage's open flags), with what they annotate on the list's queryset.
+- **client filters**: list filters another app adds to that list (triage's ``?caseload=…``, the
+  clients behind each number of the trainers' dashboard).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class ClientColumn:
 _log_saved: list[LogSaved] = []
 _client_data: dict[str, ClientData] = {}
 _client_columns: list[ClientColumn] = []
+_client_filters: list[type] = []
 
 
 def on_log_saved(hook: LogSaved) -> None:
@@ -73,3 +76,14 @@ def add_client_column(column: ClientColumn) -> None:
 
 def client_columns() -> tuple[ClientColumn, ...]:
     return tuple(_client_columns)
+
+
+def add_client_filter(list_filter: type) -> None:
+    """Register a list filter (a ``SimpleListFilter`` class) of the client list; registering the
+    same one twice keeps one."""
+    if list_filter not in _client_filters:
+        _client_filters.append(list_filter)
+
+
+def client_filters() -> tuple[type, ...]:
+    return tuple(_client_filters)

@@ -13,6 +13,14 @@ from coaching.messaging.api import (
     MyMessagesView,
     MyReadMarkView,
 )
+from coaching.outcomes.api import (
+    ClientResponsesView,
+    MyQuestionnairesView,
+    ProgramSchedulesView,
+    QuestionnaireResponsesView,
+    ScheduleView,
+    TemplateSchedulesView,
+)
 from coaching.privacy.api import MyExportView
 from coaching.programs.api import ProgramViewSet, TemplateViewSet
 from coaching.programs.handout_views import (
@@ -45,6 +53,32 @@ api_v1 = [
     path("me/devices/", MyDevicesView.as_view(), name="me-devices"),
     path("me/devices/<int:pk>/", MyDeviceView.as_view(), name="me-device"),
     path("me/messages/", MyMessagesView.as_view(), name="me-messages"),
+    path("me/questionnaires/", MyQuestionnairesView.as_view(), name="me-questionnaires"),
+    path(
+        "questionnaire-responses/",
+        QuestionnaireResponsesView.as_view(),
+        name="questionnaire-responses",
+    ),
+    path(
+        "clients/<int:pk>/questionnaire-responses/",
+        ClientResponsesView.as_view(),
+        name="client-questionnaire-responses",
+    ),
+    path(
+        "programs/<int:pk>/questionnaires/",
+        ProgramSchedulesView.as_view(),
+        name="program-questionnaires",
+    ),
+    path(
+        "templates/<int:pk>/questionnaires/",
+        TemplateSchedulesView.as_view(),
+        name="template-questionnaires",
+    ),
+    path(
+        "questionnaire-schedules/<int:pk>/",
+        ScheduleView.as_view(),
+        name="questionnaire-schedule",
+    ),
     path("me/messages/read/", MyReadMarkView.as_view(), name="me-messages-read"),
     path("clients/<int:pk>/messages/", ClientMessagesView.as_view(), name="client-messages"),
     path("programs/<int:pk>/handout.pdf", ProgramHandoutView.as_view(), name="program-handout"),
@@ -78,6 +112,7 @@ urlpatterns = [
     path("exercises/", include("exercises.urls")),
     path("", include("coaching.reminders.urls")),
     path("", include("coaching.messaging.urls")),
+    path("", include("coaching.outcomes.urls")),
     path("", include("coaching.portal.urls")),
 ]
 

@@ -25,7 +25,7 @@ from django.utils.html import format_html, format_html_join
 from coaching import hooks
 from coaching.journal.admin import ClientRecordFilter
 from coaching.models import CheckIn, Client, Session
-from coaching.shared.admin import ListDisplay
+from coaching.shared.admin import ListDisplay, TrainerFilter, manages_trainers
 from triage import services
 from triage.models import Flag, RuleSettings
 from triage.rules import Thresholds
@@ -69,6 +69,13 @@ class StatusFilter(admin.SimpleListFilter):
         if value in Flag.Status.values:
             return queryset.filter(status=value)
         return queryset.filter(status=Flag.Status.OPEN)
+
+
+class FlagTrainerFilter(TrainerFilter):
+    """``?trainer=<id>``: the flags of one trainer's clients (practice admins; the dashboard's
+    links for a chosen trainer)."""
+
+    field_path = "client__trainer"
 
 
 class NoteForm(forms.Form):
@@ -127,7 +134,7 @@ class FlagAdmin(admin.ModelAdmin):
         "status",
     ]
     list_display_links = ["rule"]
-    list_filter = [StatusFilter, "kind", "urgency", ClientRecordFilter]
+    list_filter = [StatusFilter, "kind", "urgency", ClientRecordFilter, FlagTrainerFilter]
     search_fields = [
         "client__user__first_name",
         "client__user__last_name",
@@ -161,6 +168,11 @@ class FlagAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Flag]:
         return flags_for(request.user).order_by(*self.ordering)
+
+    def get_list_filter(self, request: HttpRequest) -> list:
+        if manages_trainers(request):
+            return list(self.list_filter)
+        return [f for f in self.list_filter if f is not FlagTrainerFilter]
 
     def get_list_display(self, request: HttpRequest) -> ListDisplay:
         # the default view is the open queue: a status column would say "Open" on every row

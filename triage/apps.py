@@ -9,11 +9,11 @@ class TriageConfig(AppConfig):
 
     def ready(self) -> None:
         """Plug into coaching, which imports nothing of triage: a saved log asks for a review,
-        the client's data export and erase report include the flags, and the trainers' group
-        may see and act on flags."""
+        the client's data export and erase report include the flags, the trainers' group
+        may see and act on flags, and the client list filters by the dashboard's numbers."""
         from coaching import hooks
         from coaching.accounts import roles
-        from triage import handover, selectors
+        from triage import dashboard, handover, selectors
 
         hooks.on_log_saved(handover.request_review)
         hooks.register_client_data(
@@ -21,4 +21,5 @@ class TriageConfig(AppConfig):
                 key="flags", export=selectors.client_flags_export, count=selectors.client_flag_count
             )
         )
+        hooks.add_client_filter(dashboard.CaseloadFilter)
         roles.grant(roles.TRAINERS_GROUP, selectors.FLAG_PERMISSIONS)

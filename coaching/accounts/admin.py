@@ -109,9 +109,10 @@ class ClientAdmin(HandoutAdmin, MessagingAdmin, InvitingAdmin, ServiceAdmin):
         return [*columns, *(column.display for column in hooks.client_columns())]
 
     def get_list_filter(self, request: HttpRequest) -> list:
+        found = [*self.list_filter, *hooks.client_filters()]  # (triage: the dashboard's sets)
         if manages_trainers(request):
-            return list(self.list_filter)
-        return [f for f in self.list_filter if f is not TrainerFilter]
+            return found
+        return [f for f in found if f is not TrainerFilter]
 
     def get_fieldsets(self, request: HttpRequest, obj: Client | None = None) -> list:
         person = (None, {"fields": ["username", ("first_name", "last_name"), "email"]})

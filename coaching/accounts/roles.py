@@ -30,6 +30,12 @@ TRAINER_PERMISSIONS: frozenset[str] = frozenset(
         "coaching.delete_templateprescription",
         "coaching.view_session",  # what clients log is read-only for trainers
         "coaching.view_checkin",
+        "coaching.view_outcomeschedule",  # the questionnaires a program or template sends
+        "coaching.add_outcomeschedule",
+        "coaching.change_outcomeschedule",
+        "coaching.delete_outcomeschedule",
+        "coaching.view_instrument",
+        "coaching.view_questionnaireresponse",  # clients' answers are read-only for trainers
         *_CATALOGUE_READ,
     }
 )

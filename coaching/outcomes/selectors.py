@@ -79,11 +79,14 @@ def _program_of(client: Client, today: date) -> Program | None:
     )
 
 
-def questionnaires_for(client: Client, today: date | None = None) -> list[Questionnaire]:
-    """The questionnaires of the client's program (active, or just ended), with what is due:
-    four queries whatever their number."""
+def questionnaires_for(
+    client: Client, today: date | None = None, *, program: Program | None = None
+) -> list[Questionnaire]:
+    """The questionnaires of the client's program (active, or just ended; or the ``program``
+    given, already read), with what is due: four queries (three with the program) whatever
+    their number."""
     today = today or timezone.localdate()
-    program = _program_of(client, today)
+    program = program or _program_of(client, today)
     if program is None:
         return []
     schedules = list(program.outcome_schedules.all())

@@ -30,6 +30,7 @@ from coaching.journal.vocabulary import (
 )
 from coaching.messaging.selectors import unread_counts
 from coaching.models import CheckIn, Client, Session
+from coaching.outcomes.selectors import plain_words, questionnaires_for
 from coaching.portal.forms import CheckInForm, SessionLogForm
 from coaching.portal.history import (
     CHART_CHECK_INS,
@@ -80,14 +81,20 @@ def home(request: HttpRequest) -> HttpResponse:
     client = profile_of(request.user).client
     if client is None:
         return redirect("catalogue:list")
-    program = active_program(client, with_cues=True, with_trainer=True, with_pictures=True)
+    program = active_program(
+        client, with_cues=True, with_trainer=True, with_pictures=True, with_questionnaires=True
+    )
     # what the trainer changed lately (a flag applied, an edit) is pointed out on the page
     recent = timezone.now() - timedelta(days=CHANGE_NOTICE_DAYS)
     for p in program.current if program else []:  # type: ignore[attr-defined]  # prefetched
         p.recently_changed = p.replaces_id is not None and p.started_at >= recent
+    sends = program is not None and program.has_questionnaires  # type: ignore[attr-defined]
     context: dict[str, Any] = {
         "client": client,
         "program": program,
+        "questionnaires_due": [
+            q for q in (questionnaires_for(client, program=program) if sends else []) if q.due_on
+        ],
         "unread": unread_counts(request.user, [client.pk]).get(client.pk, 0),
     }
     if program is not None and program.weekdays:
@@ -243,5 +250,11 @@ def history_view(request: HttpRequest, client: Client) -> HttpResponse:
             "session_count": len(rows),
             "check_in_count": len(check_ins),
             "chart_limit": CHART_SESSIONS,
+            # the questionnaires' scores in plain words ("Bending to tie shoes: 3 → 7")
+            "outcomes": [
+                {"q": q, "words": plain_words(q)}
+                for q in questionnaires_for(client)
+                if len(q.answers) > 1
+            ],
         },
     )

@@ -21,6 +21,7 @@ from coaching.models import (
     ProgramTemplate,
     TemplatePrescription,
 )
+from coaching.outcomes.admin import OutcomeScheduleInline, schedules_save
 from coaching.programs import schedule as weekly
 from coaching.programs.forms import (
     PRESCRIPTION_FIELDS,
@@ -188,7 +189,7 @@ class ProgramAdmin(ServiceAdmin):
     ]
     search_help_text = "Search by program name or the client's name or username."
     autocomplete_fields = ["client"]
-    inlines = [PrescriptionInline, EndedPrescriptionInline]
+    inlines = [PrescriptionInline, EndedPrescriptionInline, OutcomeScheduleInline]
     ordering = ["-starts_on", "-id"]
     list_per_page = 50
     save_on_top = True
@@ -275,7 +276,7 @@ class ProgramAdmin(ServiceAdmin):
     def save_with_service(
         self, request: HttpRequest, form: ModelForm, formsets: list[BaseFormSet], change: bool
     ) -> Model:
-        (rows,) = formsets  # the current exercises (the history is read-only)
+        rows, *more = formsets  # the current exercises (the history is read-only), questionnaires
         if change:
             program = form.instance
             stored = {
@@ -297,6 +298,8 @@ class ProgramAdmin(ServiceAdmin):
             program_exercises_update(
                 actor=request.user, program=program, changes=changes, added=added
             )
+            for schedules in more:
+                schedules_save(request.user, program, schedules)
             return program
         data = form.cleaned_data
         deleted = set(rows.deleted_forms)
@@ -368,7 +371,7 @@ class ProgramTemplateAdmin(ServiceAdmin):
     form = ProgramTemplateForm
     list_display = ["name", "exercise_count", "schedule", "last_changed"]
     search_fields = ["name", "description"]
-    inlines = [TemplatePrescriptionInline]
+    inlines = [TemplatePrescriptionInline, OutcomeScheduleInline]
     ordering = ["name"]
     list_per_page = 50
 
@@ -416,7 +419,7 @@ class ProgramTemplateAdmin(ServiceAdmin):
     def save_with_service(
         self, request: HttpRequest, form: ModelForm, formsets: list[BaseFormSet], change: bool
     ) -> Model:
-        (rows,) = formsets
+        rows, *more = formsets  # the exercises, the questionnaires
         deleted = set(rows.deleted_forms)
         kept = [
             f
@@ -432,8 +435,12 @@ class ProgramTemplateAdmin(ServiceAdmin):
             "prescriptions": [f.spec() for f in kept],
         }
         if change:
-            return template_update(actor=request.user, template=form.instance, **values)
-        return template_create(actor=request.user, practice=data.get("practice"), **values)
+            template = template_update(actor=request.user, template=form.instance, **values)
+        else:
+            template = template_create(actor=request.user, practice=data.get("practice"), **values)
+        for schedules in more:
+            schedules_save(request.user, template, schedules)
+        return template
 
     def delete_model(self, request: HttpRequest, obj: ProgramTemplate) -> None:
         template_delete(actor=request.user, template=obj)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from coaching.accounts.selectors import client_scope, name_columns, pop_name, profile_of
 from coaching.models import (
@@ -17,6 +17,7 @@ from coaching.models import (
     ProgramTemplate,
     TemplatePrescription,
 )
+from coaching.outcomes.models import OutcomeSchedule
 from coaching.shared.selectors import Actor, one_or_404
 from exercises.models import Cue
 from exercises.selectors import first_upload, picture_of
@@ -55,10 +56,12 @@ def active_program(
     with_cues: bool = False,
     with_trainer: bool = False,
     with_pictures: bool = False,
+    with_questionnaires: bool = False,
 ) -> Program | None:
     """The client's active program with its current prescriptions and their exercises (and
-    the exercises' cues, the client's trainer as ``program.client.trainer``, and each
-    prescription's ``picture`` when asked): at most three queries."""
+    the exercises' cues, the client's trainer as ``program.client.trainer``, each
+    prescription's ``picture``, and whether it sends questionnaires, when asked): at most three
+    queries."""
     current = Prescription.objects.filter(ended_at__isnull=True).select_related(
         "exercise", "replaces__exercise"
     )
@@ -69,6 +72,9 @@ def active_program(
     programs = client.programs.filter(status=Program.Status.ACTIVE)
     if with_trainer:
         programs = programs.select_related("client__trainer__user")
+    if with_questionnaires:  # whether it sends any (``has_questionnaires``), in the same query
+        sends = OutcomeSchedule.objects.filter(program=OuterRef("pk"))
+        programs = programs.annotate(has_questionnaires=Exists(sends))
     program = programs.prefetch_related(
         Prefetch("prescriptions", queryset=current, to_attr="current")
     ).first()

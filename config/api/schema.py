@@ -201,7 +201,8 @@ def truthful_schema(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
       pagination ignore it. ``allowEmptyValue`` says so.
     - A field of a list in a request body is named with its position in an error's ``attr``
       (``prescriptions.0.reps_max``); drf-standardized-errors writes the placeholder
-      ``prescriptions.INDEX.reps_max``, which no answer matches. A pattern says it (and the
+      ``prescriptions.INDEX.reps_max``, which no answer matches (and we write ``.KEY`` for a
+      key of a mapping: ``answers.items.KEY``). A pattern says it (and the
       ``attr`` discriminator, which cannot hold a pattern, goes: ``oneOf`` still says it).
     - Any operation answers 503 with ``Retry-After`` when the database goes away mid-request
       (``DatabaseUnavailable``)."""
@@ -216,8 +217,11 @@ def truthful_schema(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     for component in schemas.values():
         attr = component.get("properties", {}).get("attr")
         names = attr.get("enum", []) if isinstance(attr, dict) else []
-        if any(".INDEX" in name for name in names if isinstance(name, str)):
-            patterns = [re.escape(name).replace("INDEX", r"\d+") for name in names]
+        if any(".INDEX" in name or ".KEY" in name for name in names if isinstance(name, str)):
+            patterns = [
+                re.escape(name).replace("INDEX", r"\d+").replace("KEY", "[a-z0-9-]+")
+                for name in names
+            ]
             attr.pop("enum")
             attr["pattern"] = f"^({'|'.join(patterns)})$"
         mapping = component.get("discriminator", {}).get("mapping", {})

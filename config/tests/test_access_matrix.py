@@ -46,6 +46,8 @@ ADMIN: dict[str, tuple[tuple[int, ...], tuple[int, ...]]] = {
     "coaching.programtemplate": (T + (200, 200, 200, 200, 403, 200), T + (200, 200, 200, 200, 403, 200)),
     "coaching.session":         (T + (200, 200, 200, 200, 403, 200), T + (403, 403, 403, 403, 403, 403)),
     "coaching.checkin":         (T + (200, 200, 200, 200, 403, 200), T + (403, 403, 403, 403, 403, 403)),
+    "coaching.questionnaireresponse": (T + (200, 200, 200, 200, 403, 200), T + (403, 403, 403, 403, 403, 403)),
+    "coaching.instrument":      (T + (200, 200, 200, 200, 403, 200), T + (403, 403, 403, 403, 403, 403)),
     "coaching.trainer":         (T + (403, 403, 403, 200, 403, 200), T + (403, 403, 403, 200, 403, 200)),
     "coaching.practice":        (T + (403, 403, 403, 403, 403, 200), T + (403, 403, 403, 403, 403, 403)),
     "coaching.user":            (T + (403, 403, 403, 403, 403, 200), T + (403, 403, 403, 403, 403, 200)),
@@ -73,6 +75,7 @@ PORTAL: dict[str, tuple[int, ...]] = {
     "portal:my_data": C,
     "reminders:settings": C,
     "messaging:thread": C,
+    "outcomes:list": C,
     "portal:handout": C,
     "portal:login": (200, 302, 302, 302, 302, 302, 302, 302, 302),  # signed in: onwards
     "portal:password_reset": (200,) * 9,
@@ -97,6 +100,7 @@ PORTAL_ELSEWHERE = {
     "reminders:unsubscribe": "coaching/reminders/tests/test_reminders.py (the emailed link)",
     "portal:shared_handout": "coaching/programs/tests/test_handout.py (a shared link)",
     "catalogue:media": "exercises/tests/test_pictures.py (an upload's address)",
+    "outcomes:answer": "coaching/outcomes/tests/test_outcomes.py (a questionnaire the program sends)",
 }
 
 
@@ -180,3 +184,30 @@ def test_the_admin_login_locks_out(client, settings):
 
     assert response.status_code == 429
     assert "Too many" in response.content.decode()
+
+
+# The admin's home page: the caseload dashboard for trainers and the practice admin (issue 15),
+# Django's index for editors and superusers; anonymous people and clients to the sign-in page.
+# (status, dashboard shown) per actor.
+ADMIN_HOME = {
+    #              anon          cl_a          cl_b          tr_a         tr_b         tr_c         adm          edit          root
+    "admin:index": ((LOGIN, False), (LOGIN, False), (LOGIN, False), (200, True), (200, True), (200, True), (200, True), (200, False), (200, False)),
+}  # fmt: skip
+HOME_CASES = [(name, actor) for name in ADMIN_HOME for actor in ACTORS]
+
+
+@pytest.mark.parametrize(("name", "actor"), HOME_CASES, ids=[f"{n}-{a}" for n, a in HOME_CASES])
+def test_admin_home(client, world, name, actor):
+    status, dashboard = ADMIN_HOME[name][ACTORS.index(actor)]
+    _sign_in(client, world, actor)
+
+    response = client.get(reverse(name))
+    # the dashboard's trainer filter (a practice admin's) and its client list filter
+    filtered = client.get(reverse(name), {"trainer": world.trainer_b.pk})
+    caseload = client.get(reverse("admin:coaching_client_changelist"), {"caseload": "attention"})
+
+    assert response.status_code == filtered.status_code == status
+    assert ('id="caseload-dashboard"' in response.content.decode()) is dashboard
+    if status == LOGIN:
+        assert response["Location"].startswith(reverse("admin:login"))
+    assert caseload.status_code == ADMIN["coaching.client"][0][ACTORS.index(actor)]

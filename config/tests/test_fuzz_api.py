@@ -37,7 +37,9 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from knox.models import AuthToken
 
-from coaching.models import PushSubscription
+from coaching.management.commands.load_instrument import SHIPPED
+from coaching.models import OutcomeSchedule, PushSubscription
+from coaching.outcomes.services import instrument_file_load
 from coaching.programs.handout import handout_share
 from coaching.tests.factories import PASSWORD
 from config.wsgi import application
@@ -53,6 +55,11 @@ def world(shared_world):  # type: ignore[no-untyped-def]
     shared_world.handout_link_a = handout_share(
         actor=shared_world.trainer_a.user, program=shared_world.program_a
     )[0]
+    # the Patient-Specific Functional Scale, sent with client A's program
+    instrument_file_load(SHIPPED / "psfs.yaml")
+    shared_world.schedule_a = OutcomeSchedule.objects.create(
+        program=shared_world.program_a, instrument_slug="psfs"
+    )
     return shared_world
 
 
@@ -89,6 +96,9 @@ STATE_DEPENDENT = [
     "me_devices_create",  # a push service's https endpoint, a P-256 key, a 16-byte secret
     "me_messages_create",  # a body that is not only spaces; a session of the client's own
     "clients_messages_create",
+    "questionnaire_responses_create",  # one the program sends; answers that fit its items
+    "programs_questionnaires_create",  # an instrument that is loaded
+    "templates_questionnaires_create",
 ]
 POSITIVE_STATUSES = ["2xx", "3xx", "401", "403", "404", "409", "429", "5xx"]
 
@@ -129,6 +139,7 @@ OWN_ROWS = {
     "/api/v1/check-ins/": "check_in_a",
     "/api/v1/me/devices/": "device_a",
     "/api/v1/handout-links/": "handout_link_a",
+    "/api/v1/questionnaire-schedules/": "schedule_a",
 }
 OWN_FIELDS = {
     "POST /api/v1/auth/token/": {"username", "password"},
@@ -137,6 +148,9 @@ OWN_FIELDS = {
     "POST /api/v1/templates/": {"exercise"},
     "POST /api/v1/templates/{id}/assign/": {"clients"},
     "POST /api/v1/sessions/": {"prescription"},
+    "POST /api/v1/questionnaire-responses/": {"instrument"},
+    "POST /api/v1/programs/{id}/questionnaires/": {"instrument"},
+    "POST /api/v1/templates/{id}/questionnaires/": {"instrument"},
 }
 
 
@@ -150,6 +164,7 @@ def _own_values(world: Any, user: Any) -> dict[str, object]:
         "template": world.template_a.pk,
         "exercise": world.exercise.slug,
         "prescription": world.program_a.prescriptions.get().pk,
+        "instrument": "psfs",
     }
 
 

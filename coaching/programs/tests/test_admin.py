@@ -175,7 +175,9 @@ def test_changing_an_exercise_replaces_it_and_keeps_the_old_one(client, w):
     # the program page shows the new one as current and the old one in its history
     page = client.get(url)
     assert "History: ended exercises" in page.content.decode()
-    current, history = (inline.formset for inline in page.context["inline_admin_formsets"])
+    current, history, _questionnaires = (
+        inline.formset for inline in page.context["inline_admin_formsets"]
+    )
     assert [f.instance for f in current.forms if f.instance.pk] == [new]
     assert [f.instance for f in history.forms] == [old]
     assert 'Dead bug <span style="white-space: nowrap">3 × 8–12</span>' in page.content.decode()

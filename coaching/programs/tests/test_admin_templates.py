@@ -52,6 +52,8 @@ def template_data(rows: list[dict[str, Any]], **fields: Any) -> dict[str, Any]:
         "prescriptions-INITIAL_FORMS": "0",
         "prescriptions-MIN_NUM_FORMS": "0",
         "prescriptions-MAX_NUM_FORMS": "1000",
+        "outcome_schedules-TOTAL_FORMS": "0",  # the questionnaires it sends: none
+        "outcome_schedules-INITIAL_FORMS": "0",
         **fields,
     }
     for i, row in enumerate(rows):
