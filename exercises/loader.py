@@ -158,6 +158,8 @@ def _item_label(index: int, item: Any) -> str:
     label = f"#{index + 1}"
     if isinstance(item, dict) and item.get("slug"):
         label += f" '{item['slug']}'"
+    elif isinstance(item, dict) and isinstance(item.get("key"), str):  # (questionnaire items)
+        label += f" '{item['key']}'"
     elif isinstance(item, dict) and item.get("easier"):
         label += f" '{item.get('easier')} → {item.get('harder')}'"
     return label

@@ -266,8 +266,8 @@ def client_histories(
     # questionnaire answers since each active program started (the first is the baseline)
     outcomes: dict[int, list[OutcomeLog]] = defaultdict(list)
     starts = Q()
-    for program in programs.values():
-        starts |= Q(client_id=program["client_id"], answered_at__date__gte=program["starts_on"])
+    for active in programs.values():
+        starts |= Q(client_id=active["client_id"], answered_at__date__gte=active["starts_on"])
     if programs:
         for pk, client_id, answered_at, score, band, definition in (
             QuestionnaireResponse.objects.filter(starts)

@@ -306,7 +306,7 @@ REFRESHED_FIELDS = [
 def has_pending_logs(client_id: int) -> bool:
     """Whether this client has a log waiting for a review (one query)."""
     first, *others = (_pending(model, client_id=client_id).values_list("pk") for model in LOGS)
-    return first.union(*others, all=True).exists()
+    return bool(first.union(*others, all=True).exists())
 
 
 def pending_client_ids(

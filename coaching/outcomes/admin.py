@@ -71,7 +71,7 @@ class InstrumentAdmin(ReadOnlyAdmin):
 
     list_display = ["name", "slug", "version", "scoring", "created_at"]
     fields = ["name", "slug", "version", "terms", "instructions", "scoring", "created_at"]
-    readonly_fields = fields
+    readonly_fields = ["name", "slug", "version", "terms", "instructions", "scoring", "created_at"]
 
     @admin.display(description="scoring")
     def scoring(self, obj: Instrument) -> str:
@@ -98,7 +98,7 @@ class QuestionnaireResponseAdmin(ClientRecordAdmin):
     list_display_links = ["answered"]
     list_filter = ["review_state"]
     ordering = ["-answered_at", "-id"]
-    fields = [
+    fields = READ = (
         "client_link",
         "instrument",
         "answered",
@@ -106,8 +106,8 @@ class QuestionnaireResponseAdmin(ClientRecordAdmin):
         "score",
         "band",
         "review_state",
-    ]
-    readonly_fields = fields
+    )
+    readonly_fields = READ
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[QuestionnaireResponse]:
         return ordered(self, request, responses_for(request.user))

@@ -193,6 +193,7 @@ class QuestionnaireResponsesView(APIView):
 
 class ClientResponsesView(APIView):
     permission_classes = [IsTrainer]
+    detail = True  # names a client: 404 for people who are not trainers
 
     @extend_schema(
         summary="A client's questionnaire answers, newest first",
@@ -220,6 +221,7 @@ class ScheduleSerializer(serializers.Serializer):
 
 class _Schedules(APIView):
     permission_classes = [IsTrainer]
+    detail = True  # names a program or template: 404 for people who are not trainers
     owner_model: type[Program] | type[ProgramTemplate]
 
     def owner(self, request: Request, pk: int) -> Program | ProgramTemplate:
@@ -288,6 +290,7 @@ class TemplateSchedulesView(_Schedules):
 
 class ScheduleView(APIView):
     permission_classes = [IsTrainer]
+    detail = True
 
     @extend_schema(summary="Stop sending a questionnaire", responses={204: None})
     def delete(self, request: Request, pk: int) -> Response:
@@ -297,7 +300,7 @@ class ScheduleView(APIView):
         owners = (
             programs_for(request.user).filter(pk=schedule.program_id)
             if schedule.program_id
-            else templates_for(request.user).filter(pk=schedule.template_id)
+            else templates_for(request.user).filter(pk=schedule.template_id or 0)
         )
         if not owners.exists():
             return Response(status=status.HTTP_404_NOT_FOUND)

@@ -45,16 +45,16 @@ class _ScaleIn(StrictSerializer):
 
 
 class _OptionIn(StrictSerializer):
-    label = serializers.CharField(max_length=300)
+    label = serializers.CharField(max_length=300)  # type: ignore[assignment]  # (a data field)
     value = serializers.IntegerField(min_value=0, max_value=100)
 
 
 class _ItemIn(StrictSerializer):
     key = serializers.RegexField(SLUG, max_length=40)
     text = serializers.CharField(max_length=500)
-    options = _OptionIn(many=True, required=False, min_length=2)
+    options = _OptionIn(many=True, required=False, min_length=2)  # type: ignore[call-arg]
     scale = _ScaleIn(required=False)
-    required = serializers.BooleanField(required=False, default=True)
+    required = serializers.BooleanField(required=False, default=True)  # type: ignore[assignment]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if "options" in attrs and "scale" in attrs:
@@ -90,7 +90,7 @@ class InstrumentIn(StrictSerializer):
     terms = serializers.CharField(max_length=500)
     instructions = serializers.CharField(max_length=2000)
     scale = _ScaleIn(required=False)
-    items = _ItemIn(many=True, required=False, min_length=1)
+    items = _ItemIn(many=True, required=False, min_length=1)  # type: ignore[call-arg]
     activities = _ActivitiesIn(required=False)
     scoring = serializers.ChoiceField(choices=["mean", "sum", "percent"])
     better = serializers.ChoiceField(choices=["higher", "lower"])

@@ -5,6 +5,7 @@ the answers; its errors come back on the rows they name."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django import forms
@@ -29,6 +30,7 @@ def _rating_field(label: str, low: int, high: int, *, required: bool) -> forms.F
 
 class QuestionnaireForm(KeyedForm):
     def __init__(self, questionnaire: Questionnaire, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"idempotency_key": uuid.uuid4()})
         super().__init__(*args, **kwargs)
         self.questionnaire = questionnaire
         definition = questionnaire.instrument.definition
@@ -56,6 +58,7 @@ class QuestionnaireForm(KeyedForm):
         else:
             for item in definition["items"]:
                 options = item.get("options")
+                field: forms.Field
                 if options:
                     field = forms.TypedChoiceField(
                         label=item["text"],

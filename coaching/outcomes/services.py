@@ -179,7 +179,7 @@ def response_submit(
                 activities=questionnaire.activities,
             )
         except serializers.ValidationError as exc:
-            raise ValidationError(exc.detail) from None  # type: ignore[arg-type]
+            raise ValidationError(exc.detail) from None
         return {
             "program": questionnaire.program,
             "instrument": questionnaire.instrument,

@@ -23,6 +23,7 @@ from coaching.models import (
     ReminderPreferences,
     Session,
 )
+from coaching.outcomes.selectors import client_answers_export
 from coaching.programs.models import DOSE_FIELDS
 from coaching.reminders.services import PREFERENCE_FIELDS
 from coaching.shared.selectors import Actor
@@ -138,6 +139,7 @@ def client_export(*, actor: Actor, client: Client) -> dict[str, Any]:
             "review_state",
             "created_at",
         ),
+        "questionnaire_responses": client_answers_export(client),
         # what the apps above keep about the client (triage's flags), through their hooks
         **{data.key: data.export(client) for data in hooks.client_data()},
         "devices": _rows(AuthToken.objects.filter(user=user), ("created",), "created", "expiry"),
@@ -222,6 +224,7 @@ def client_erase(*, actor: Actor, client: Client, mode: str) -> dict[str, int]:
         removed["admin_history"] = history.delete()[0]
         removed["sessions"] = Session.objects.filter(client=client).count()
         removed["check_ins"] = CheckIn.objects.filter(client=client).count()
+        removed["questionnaire_responses"] = client.questionnaire_responses.count()
         removed["programs"] = client.programs.count()
         for data in hooks.client_data():  # triage's flags: the client's row cascades to them
             removed[data.key] = data.count(client)

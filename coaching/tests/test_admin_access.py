@@ -350,7 +350,15 @@ def test_the_groups_have_exactly_the_roles_permissions():
         (
             "trainer_a",
             {
-                "coaching": {"client", "program", "programtemplate", "session", "checkin"},
+                "coaching": {
+                    "client",
+                    "program",
+                    "programtemplate",
+                    "session",
+                    "checkin",
+                    "instrument",
+                    "questionnaireresponse",
+                },
                 "exercises": {"exercise", "muscle", "equipment"},
                 "triage": {"flag"},
             },
@@ -365,6 +373,8 @@ def test_the_groups_have_exactly_the_roles_permissions():
                     "trainer",
                     "session",
                     "checkin",
+                    "instrument",
+                    "questionnaireresponse",
                 },
                 "exercises": {"exercise", "muscle", "equipment"},
                 "triage": {"flag"},

@@ -201,6 +201,26 @@ ROUTES: dict[str, tuple[str, Path, Body]] = {
     "check-in create": ("post", lambda w: CHECK_INS, a_check_in),
     "check-in A retrieve": ("get", lambda w: f"{CHECK_INS}{w.check_in_a.pk}/", None),
     "check-in C retrieve": ("get", lambda w: f"{CHECK_INS}{w.check_in_c.pk}/", None),
+    "my questionnaires": ("get", lambda w: "/api/v1/me/questionnaires/", None),
+    # the world's programs send no questionnaire: an answer is a 400 on ``instrument``
+    "questionnaire answer (not sent)": (
+        "post", lambda w: "/api/v1/questionnaire-responses/",
+        lambda w, a: {"instrument": "psfs", "answers": {"activities": []}},
+    ),
+    "client A questionnaire answers": ("get", lambda w: f"{CLIENTS}{w.client_a.pk}/questionnaire-responses/", None),
+    "client C questionnaire answers": ("get", lambda w: f"{CLIENTS}{w.client_c.pk}/questionnaire-responses/", None),
+    "program A questionnaires": ("get", lambda w: f"{PROGRAMS}{w.program_a.pk}/questionnaires/", None),
+    "program C questionnaires": ("get", lambda w: f"{PROGRAMS}{w.program_c.pk}/questionnaires/", None),
+    "program A questionnaire add (not loaded)": (
+        "post", lambda w: f"{PROGRAMS}{w.program_a.pk}/questionnaires/",
+        lambda w, a: {"instrument": "no-such-questionnaire"},
+    ),
+    "template A questionnaires": ("get", lambda w: f"{TEMPLATES}{w.template_a.pk}/questionnaires/", None),
+    "template A questionnaire add (not loaded)": (
+        "post", lambda w: f"{TEMPLATES}{w.template_a.pk}/questionnaires/",
+        lambda w, a: {"instrument": "no-such-questionnaire"},
+    ),
+    "questionnaire schedule withdraw (unknown)": ("delete", lambda w: "/api/v1/questionnaire-schedules/999999/", None),
 }  # fmt: skip
 
 # The exact status for each actor, in the order of ACTORS. The superuser has no practice: a
@@ -280,6 +300,16 @@ EXPECTED: dict[str, tuple[int, ...]] = {
     "check-in create":                       (401, 201, 201, 403, 403, 403, 403, 403, 403, 403),
     "check-in A retrieve":                   (401, 200, 404, 404, 404, 404, 404, 404, 404, 404),
     "check-in C retrieve":                   (401, 404, 404, 404, 404, 404, 404, 404, 404, 404),
+    "my questionnaires":                     (401, 200, 200, 403, 403, 403, 403, 403, 403, 403),
+    "questionnaire answer (not sent)":       (401, 400, 400, 403, 403, 403, 403, 403, 403, 403),
+    "client A questionnaire answers":        (401, 404, 404, 200, 404, 404, 200, 404, 404, 200),
+    "client C questionnaire answers":        (401, 404, 404, 404, 404, 200, 404, 404, 404, 200),
+    "program A questionnaires":              (401, 404, 404, 200, 404, 404, 200, 404, 404, 200),
+    "program C questionnaires":              (401, 404, 404, 404, 404, 200, 404, 404, 404, 200),
+    "program A questionnaire add (not loaded)": (401, 404, 404, 400, 404, 404, 400, 404, 404, 400),
+    "template A questionnaires":             (401, 404, 404, 200, 200, 404, 200, 404, 404, 200),
+    "template A questionnaire add (not loaded)": (401, 404, 404, 400, 400, 404, 400, 404, 404, 400),
+    "questionnaire schedule withdraw (unknown)": (401, 404, 404, 404, 404, 404, 404, 404, 404, 404),
 }  # fmt: skip
 
 CASES = [(route, actor) for route in ROUTES for actor in ACTORS]
