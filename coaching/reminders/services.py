@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from functools import cache
@@ -31,12 +32,14 @@ from django.utils import timezone
 from coaching.models import (
     CheckIn,
     Client,
+    OutcomeSchedule,
     Program,
     PushSubscription,
     Reminder,
     ReminderPreferences,
     Session,
 )
+from coaching.outcomes.selectors import Questionnaire, questionnaires_for
 from coaching.reminders import due as rules
 from coaching.reminders import push
 
@@ -217,6 +220,13 @@ def reminders_send(*, now: datetime | None = None) -> Pass:
         pushing = {r.client_id for r in sendable if candidates[r.client_id].prefs.push}
         for device in PushSubscription.objects.filter(client_id__in=list(pushing)):
             candidates[device.client_id].devices.append(device)
+    # whose program sends questionnaires (a reminder mentions the due ones): one query
+    asking = set(
+        OutcomeSchedule.objects.filter(
+            program__client_id__in=[r.client_id for r in sendable],
+            program__status=Program.Status.ACTIVE,
+        ).values_list("program__client_id", flat=True)
+    )
     sent = failed = skipped = 0
     for reminder in sendable:
         claimed = Reminder.objects.filter(
@@ -224,7 +234,12 @@ def reminders_send(*, now: datetime | None = None) -> Pass:
         ).update(status=Reminder.Status.SENDING, attempts=F("attempts") + 1)
         if not claimed:  # another pass has it
             continue
-        outcome, error = _deliver(reminder, candidates[reminder.client_id])
+        due = (
+            _questionnaires_due(reminder.client_id, reminder.day)
+            if reminder.client_id in asking
+            else []
+        )
+        outcome, error = _deliver(reminder, candidates[reminder.client_id], due)
         Reminder.objects.filter(pk=reminder.pk).update(
             status=outcome, error=error, sent_at=timezone.now() if outcome == "sent" else None
         )
@@ -241,7 +256,9 @@ PUSH_TEXT = {
 }  # fmt: skip
 
 
-def _deliver(reminder: Reminder, candidate: Candidate) -> tuple[str, str]:
+def _deliver(
+    reminder: Reminder, candidate: Candidate, due: Sequence[Questionnaire] = ()
+) -> tuple[str, str]:
     """Send one reminder by every channel the client chose and can be reached by (their email
     address, their devices); (status, error). Sent when one channel delivered; failed (retried by
     the next passes) when every channel tried failed; skipped when there is none."""
@@ -256,13 +273,15 @@ def _deliver(reminder: Reminder, candidate: Candidate) -> tuple[str, str]:
     delivered, errors = False, []
     if by_email:
         try:
-            _email(reminder, candidate)
+            _email(reminder, candidate, due)
             delivered = True
         except Exception as exc:  # the row keeps the error; the next pass retries
             log.warning("reminder %s not emailed", reminder.pk, exc_info=True)
             errors.append(f"email: {type(exc).__name__}: {exc}")
     if by_push:
         title, body, path = PUSH_TEXT[Reminder.Kind(reminder.kind)]
+        if due:
+            body += " And a short questionnaire is waiting."
         message = {"title": title, "body": body, "url": path, "tag": f"reminder-{reminder.kind}"}
         result = push.push_send(candidate.devices, message)
         delivered = delivered or result.sent > 0
@@ -273,9 +292,19 @@ def _deliver(reminder: Reminder, candidate: Candidate) -> tuple[str, str]:
     return status, "; ".join(errors)[:500]
 
 
-def _email(reminder: Reminder, candidate: Candidate) -> None:
+def _questionnaires_due(client_id: int, day: date) -> list[Questionnaire]:
+    """The questionnaires the client's program sends that are due on the reminder's day (a
+    reminder mentions them)."""
+    client = Client.objects.filter(pk=client_id).first()
+    return [q for q in questionnaires_for(client, day) if q.due_on] if client is not None else []
+
+
+def _email(reminder: Reminder, candidate: Candidate, due: Sequence[Questionnaire] = ()) -> None:
     unsubscribe = unsubscribe_url(candidate.client_id)
     context = {
+        "questionnaires": [
+            (q.instrument.name, f"/questionnaires/{q.instrument.slug}/") for q in due
+        ],
         "kind": reminder.kind,
         "day": reminder.day,
         "name": candidate.first_name or candidate.username,

@@ -204,9 +204,10 @@ def test_a_pass_reads_devices_in_one_query(world, vapid, push_service, django_as
     subscribed(world, push_service)
     planned(world, push=True)
     preferences_update(client=world.client_a, email=False)
-    # candidates (3) + existing rows + sendable rows + devices + per reminder: claim, devices'
-    # last_sent_at, outcome — and the rows written (1)
-    with django_assert_num_queries(10):
+    # candidates (3) + existing rows + sendable rows + devices + whose program sends
+    # questionnaires + per reminder: claim, devices' last_sent_at, outcome — and the rows
+    # written (1)
+    with django_assert_num_queries(11):
         assert reminders_send(now=MONDAY_EVENING).sent == 1
 
 

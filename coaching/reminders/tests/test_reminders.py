@@ -44,6 +44,19 @@ def planned(world: Any, **prefs: Any) -> Any:
     return world.client_a
 
 
+def test_a_reminder_mentions_a_questionnaire_that_is_due(world):
+    from coaching.management.commands.load_instrument import SHIPPED
+    from coaching.outcomes.services import instrument_file_load, schedule_set
+
+    client = planned(world)
+    instrument_file_load(SHIPPED / "psfs.yaml")
+    schedule_set(actor=client.trainer.user, owner=world.program_a, instrument="psfs")
+    assert reminders_send(now=MONDAY_EVENING).sent == 1
+    (email,) = mail.outbox
+    assert "a short questionnaire (Patient-Specific Functional Scale" in email.body
+    assert "/questionnaires/psfs/" in email.body
+
+
 def test_a_due_reminder_is_emailed_once_with_one_click_unsubscribe(world):
     client = planned(world)
 
@@ -83,10 +96,10 @@ def test_two_passes_at_once_send_one_reminder(world, monkeypatch):
     real = services._deliver
     inner: list[Any] = []
 
-    def deliver_and_race(reminder: Any, candidate: Any) -> Any:
+    def deliver_and_race(reminder: Any, candidate: Any, due: Any = ()) -> Any:
         if not inner:  # while the first pass is sending, a second beat runs
             inner.append(reminders_send(now=MONDAY_EVENING))
-        return real(reminder, candidate)
+        return real(reminder, candidate, due)
 
     monkeypatch.setattr(services, "_deliver", deliver_and_race)
     outer = reminders_send(now=MONDAY_EVENING)
