@@ -40,7 +40,9 @@ class QuestionnaireForm(KeyedForm):
             scale = definition["scale"]
             count = len(self.named) or definition["activities"]["max"]
             for i in range(count):
-                label = self.named[i] if self.named else "How well can you do it today?"
+                label = (
+                    self.named[i] if self.named else f"How well can you do activity {i + 1} today?"
+                )
                 if not self.named:
                     self.fields[f"name_{i}"] = forms.CharField(
                         label=f"Activity {i + 1}",

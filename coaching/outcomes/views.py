@@ -67,6 +67,8 @@ def answer_view(request: HttpRequest, client: Client, slug: str) -> HttpResponse
             "form": form,
             "errors": form.error_summary() if form.is_bound else [],
             "scale_ends": _ends(definition.get("scale")),
+            # (a template cannot ask a dict for its "items" key: that is dict.items)
+            "activities": "activities" in definition,
             "is_client": True,
         },
     )

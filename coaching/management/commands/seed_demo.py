@@ -1,7 +1,7 @@
 """``manage.py seed_demo``: the demo practice of ``make run`` (idempotent)."""
 
 import uuid
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -19,7 +19,8 @@ from coaching.journal.services import (
     check_in_log,
     session_log,
 )
-from coaching.models import Client, Practice, Program, ProgramTemplate, Trainer
+from coaching.models import Client, Instrument, Practice, Program, ProgramTemplate, Trainer
+from coaching.outcomes.services import AnswerSpec, response_submit, schedule_set
 from coaching.programs.services import PrescriptionSpec, program_create, template_create
 from exercises.models import Exercise
 from exercises.permissions import CATALOGUE_EDITORS_GROUP
@@ -97,6 +98,10 @@ class Command(BaseCommand):
                     ],
                 )
             templates[name] = template
+            # the Patient-Specific Functional Scale, at the start and every two weeks (when
+            # loaded: ``make run`` loads it first)
+            if Instrument.objects.filter(slug="psfs").exists():
+                schedule_set(actor=admin_user, owner=template, instrument="psfs", every_weeks=2)
 
         for username, first, last, trainer_name, template_name in demo.CLIENTS:
             if Client.objects.filter(user__username=username).exists():
@@ -148,6 +153,8 @@ def _log_history(client: Client, program: Program) -> None:
             spec=CheckInSpec(date=day, pain=pain, stiffness=min(10, pain + 1), symptoms=symptoms),
             idempotency_key=key,
         )
+        if day_index in (0, 14) and program.outcome_schedules.exists():
+            _answer_psfs(client, day, day_index, first, last)
         if day.weekday() not in demo.SESSION_DAYS:
             continue
         performed = timezone.make_aware(datetime.combine(day, time(18, 30)))
@@ -175,3 +182,27 @@ def _log_history(client: Client, program: Program) -> None:
             ),
             idempotency_key=uuid.uuid5(key, "session"),
         )
+
+
+PSFS_ACTIVITIES = ("Bending to tie my shoes", "Sitting through a film", "Carrying the shopping")
+
+
+def _answer_psfs(client: Client, day: date, day_index: int, first: int, last: int) -> None:
+    """The client's PSFS at the start, and two weeks later better or worse as their pain went."""
+    change = 0 if day_index == 0 else round((first - last) * 1.2)
+    ratings = [max(0, min(10, base + change)) for base in (3, 4, 2)]
+    moment = timezone.make_aware(datetime.combine(day, time(9, 0)))
+    response_submit(
+        actor=client.user,
+        spec=AnswerSpec(
+            instrument="psfs",
+            answers={
+                "activities": [
+                    {"name": n, "rating": r} for n, r in zip(PSFS_ACTIVITIES, ratings, strict=True)
+                ]
+            },
+            answered_at=moment,
+        ),
+        idempotency_key=uuid.uuid5(uuid.NAMESPACE_URL, f"demo/{client.user.username}/psfs/{day}"),
+        now=moment,
+    )
