@@ -330,6 +330,16 @@ WHERE {sees} AND c.id = ANY(%s)""",
 }
 
 
+class _Named:
+    """A trainer in the select: its id, and its name as ``{{ t }}`` shows it."""
+
+    def __init__(self, pk: int, name: str) -> None:
+        self.pk, self.name = pk, name
+
+    def __str__(self) -> str:
+        return self.name
+
+
 def admin_dashboard(request: HttpRequest) -> HttpResponse:
     """The caseload dashboard of a trainer (``/admin/``), without the list of models under it."""
     from django.conf import settings
@@ -392,6 +402,18 @@ def admin_dashboard(request: HttpRequest) -> HttpResponse:
             names=names,  # type: ignore[arg-type]
         )
         board = cl.assemble(rows, window=w, thresholds=th)
+        trainers = []  # a practice admin chooses a trainer (the real page's select)
+        if person.is_practice_admin:
+            cursor.execute(
+                """SELECT tr.id, u.first_name, u.last_name, u.username FROM coaching_trainer tr
+                   JOIN coaching_user u ON u.id = tr.user_id WHERE tr.practice_id = %s
+                   ORDER BY u.first_name, u.last_name, u.username""",
+                [person.practice_id],
+            )
+            trainers = [
+                SimpleNamespace(pk=pk, name=f"{first} {last}".strip() or username)
+                for pk, first, last, username in cursor.fetchall()
+            ]
     user = SimpleNamespace(
         get_short_name=person.first_name,
         get_username=person.username,
@@ -408,7 +430,7 @@ def admin_dashboard(request: HttpRequest) -> HttpResponse:
         "is_nav_sidebar_enabled": False,
         "user": user,
         "board": board,
-        "trainers": [],
+        "trainers": [_Named(t.pk, t.name) for t in trainers],
         "trainer_id": None,
         "links": links(board, None),
         "charts": chart_data(board),

@@ -38,6 +38,9 @@ class Cast:
     admin_cookies: dict[str, str] = field(default_factory=dict)  # username -> Cookie (admin)
 
 
+PRACTICE_ADMIN = "load-trainer-0"  # bench/_load_data.py: the practice admin
+
+
 def populate(trainers: int, per_trainer: int, posters: int, seed: int = 12) -> Cast:
     """The practice of bench/_load_data.py (reviewed once: open flags), then the cast."""
     from django.contrib.auth.hashers import make_password
@@ -154,3 +157,4 @@ def sign_in(port: int, cast: Cast) -> None:
         cast.tokens[username] = api_sign_in(port, username)
     cast.cookies[cast.client] = browser_sign_in(port, "/login/", cast.client)
     cast.admin_cookies[cast.reader] = browser_sign_in(port, "/admin/login/", cast.reader)
+    cast.admin_cookies[PRACTICE_ADMIN] = browser_sign_in(port, "/admin/login/", PRACTICE_ADMIN)

@@ -59,7 +59,7 @@ from bench._endpoints_compare import (
     compare_stored,
     echoes,
 )
-from bench._endpoints_setup import Cast, populate, sign_in
+from bench._endpoints_setup import PRACTICE_ADMIN, Cast, populate, sign_in
 from bench._harness import (
     PG,
     Request,
@@ -213,6 +213,14 @@ def endpoints(cast: Cast) -> list[Endpoint]:
         # the admin's home page: the trainer's caseload dashboard (issue 15)
         Endpoint(
             "dashboard", "GET", "/admin/", "dashboard", cookie(cast.admin_cookies, cast.reader)
+        ),
+        # … and the practice admin's: the whole practice (``--clients 500``: 5,000 clients)
+        Endpoint(
+            "dashboard-practice",
+            "GET",
+            "/admin/",
+            "dashboard",
+            cookie(cast.admin_cookies, PRACTICE_ADMIN),
         ),
     ]
 

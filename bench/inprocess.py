@@ -50,6 +50,9 @@ def main() -> None:
     parser.add_argument("--bare", action="store_true", help="with --profile: the bare view")
     parser.add_argument("--lines", type=int, default=35)
     parser.add_argument("--fresh", action="store_true")
+    parser.add_argument(
+        "--clients", type=int, default=50, help="per trainer (10 trainers), with --fresh"
+    )
     args = parser.parse_args()
     warnings.filterwarnings("ignore", "No directory at", UserWarning)
 
@@ -61,11 +64,11 @@ def main() -> None:
     from django.test import Client
 
     import bench.endpoints_wsgi  # noqa: F401  (the bare URLs)
-    from bench._endpoints_setup import PASSWORD, Cast, populate
+    from bench._endpoints_setup import PASSWORD, PRACTICE_ADMIN, Cast, populate
     from bench.endpoints import BARE, endpoints
 
     if fresh:
-        cast = populate(10, 50, posters=1)
+        cast = populate(10, args.clients, posters=1)
         CAST.parent.mkdir(exist_ok=True)
         CAST.write_text(json.dumps(dataclasses.asdict(cast)))
     else:
@@ -76,7 +79,7 @@ def main() -> None:
 
     User = get_user_model()
     browser = {}
-    for who in (cast.client, cast.reader):
+    for who in (cast.client, cast.reader, PRACTICE_ADMIN):
         c = Client(HTTP_HOST="127.0.0.1")
         c.force_login(User.objects.get(username=who))
         browser[who] = c
@@ -90,11 +93,14 @@ def main() -> None:
     # the portal's and the admin's requests carry a Cookie header in ``endpoints``; here that
     # header only marks them, and ``send`` answers them with the signed-in test clients above
     cast.cookies[cast.client] = cast.admin_cookies[cast.reader] = "-"
+    cast.admin_cookies[PRACTICE_ADMIN] = "-"
 
     def send(e, path: str) -> int:
         method, path, body, headers = e.request(path, 0)
         if "Cookie" in headers:
             who = cast.client if e.kind == "page" else cast.reader
+            if e.name == "dashboard-practice":
+                who = PRACTICE_ADMIN
             return browser[who].get(path).status_code
         extra = {k: v for k, v in headers.items() if k != "Content-Type"}
         return api.generic(method, path, body or b"", "application/json", headers=extra).status_code
