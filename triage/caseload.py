@@ -450,7 +450,7 @@ def assemble(rows: CaseloadRows, *, window: Window, thresholds: Thresholds) -> C
         done = stats.done if stats else 0
         adherence.append((client_id, done, adherence_percent(done, planned), planned))
         since = no_log_since(program, today)
-        last = timezone.localtime(stats.last_at).date() if stats and stats.last_at else None
+        last = stats.last_at.astimezone(tz).date() if stats and stats.last_at else None
         if since is not None and (last is None or last < since):
             no_log.add(client_id)
 
@@ -467,8 +467,7 @@ def assemble(rows: CaseloadRows, *, window: Window, thresholds: Thresholds) -> C
     for client_id, program in current.items():
         for s in schedules.get(program.id, ()):
             days = [
-                timezone.localtime(a.answered_at).date()
-                for a in answered[(client_id, s.instrument)]
+                a.answered_at.astimezone(tz).date() for a in answered[(client_id, s.instrument)]
             ]
             cadence = due.Cadence(s.at_start, s.every_weeks, s.at_end)
             if due.due_on(cadence, program.starts_on, program.ended_on, today, days) is not None:
