@@ -18,9 +18,10 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
-from django.db.models import Count, F, Max, Q, Sum
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from coaching.accounts.selectors import client_scope, name_columns, profile_of, trainers_for
@@ -256,6 +257,17 @@ def _names(actor: Actor, trainer_id: int | None) -> Names:
     return names
 
 
+def _pain_sums(rows: QuerySet[Any], field: str) -> dict[int, tuple[int, int]]:
+    """``{client id: (sum of the pain ratings, how many)}`` of these logs: one query."""
+    return {
+        client_id: (total, n)
+        for client_id, total, n in rows.values("client_id")
+        .annotate(total=Sum(field), n=Count("id"))
+        .order_by()
+        .values_list("client_id", "total", "n")
+    }
+
+
 def caseload_rows(
     actor: Actor, *, trainer_id: int | None, window: Window, thresholds: Thresholds
 ) -> CaseloadRows:
@@ -304,42 +316,28 @@ def caseload_rows(
     }
     # (the last day included: ``<=`` compares a date with a date + interval alike on SQLite)
     baseline_last = timedelta(days=BASELINE_DAYS - 1)
-    session_baseline = {
-        row[0]: (row[1], row[2])
-        for row in Session.objects.filter(
+    session_baseline = _pain_sums(
+        Session.objects.filter(
             theirs,
             client__programs__status=Program.Status.ACTIVE,
             performed_at__date__gte=F("client__programs__starts_on"),
             performed_at__date__lte=F("client__programs__starts_on") + baseline_last,
-        )
-        .values("client_id")
-        .annotate(total=Sum("pain_before"), n=Count("id"))
-        .order_by()
-        .values_list("client_id", "total", "n")
-    }
-    check_ins_recent = {
-        row[0]: (row[1], row[2])
-        for row in CheckIn.objects.filter(
-            theirs, date__gte=window.recent_first, date__lte=window.today
-        )
-        .values("client_id")
-        .annotate(total=Sum("pain"), n=Count("id"))
-        .order_by()
-        .values_list("client_id", "total", "n")
-    }
-    check_ins_baseline = {
-        row[0]: (row[1], row[2])
-        for row in CheckIn.objects.filter(
+        ),
+        "pain_before",
+    )
+    check_ins_recent = _pain_sums(
+        CheckIn.objects.filter(theirs, date__gte=window.recent_first, date__lte=window.today),
+        "pain",
+    )
+    check_ins_baseline = _pain_sums(
+        CheckIn.objects.filter(
             theirs,
             client__programs__status=Program.Status.ACTIVE,
             date__gte=F("client__programs__starts_on"),
             date__lte=F("client__programs__starts_on") + baseline_last,
-        )
-        .values("client_id")
-        .annotate(total=Sum("pain"), n=Count("id"))
-        .order_by()
-        .values_list("client_id", "total", "n")
-    }
+        ),
+        "pain",
+    )
     schedules = [
         ScheduleRow(*row)
         for row in OutcomeSchedule.objects.filter(

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from drf_standardized_errors.openapi_validation_errors import extend_validation_errors
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -264,28 +264,14 @@ SCHEDULE_DOCS = {
 }
 
 
+@extend_schema_view(**SCHEDULE_DOCS)
 class ProgramSchedulesView(_Schedules):
     owner_model = Program
 
-    @SCHEDULE_DOCS["get"]
-    def get(self, request: Request, pk: int) -> Response:
-        return super().get(request, pk)
 
-    @SCHEDULE_DOCS["post"]
-    def post(self, request: Request, pk: int) -> Response:
-        return super().post(request, pk)
-
-
+@extend_schema_view(**SCHEDULE_DOCS)
 class TemplateSchedulesView(_Schedules):
     owner_model = ProgramTemplate
-
-    @SCHEDULE_DOCS["get"]
-    def get(self, request: Request, pk: int) -> Response:
-        return super().get(request, pk)
-
-    @SCHEDULE_DOCS["post"]
-    def post(self, request: Request, pk: int) -> Response:
-        return super().post(request, pk)
 
 
 class ScheduleView(APIView):
