@@ -1,4 +1,4 @@
-"""Cache invalidation only: any write to the catalogue bumps its revision (same transaction) and
+"""Cache invalidation (and an upload's file removed with its row): any write to the catalogue bumps its revision (same transaction) and
 records which exercises' API documents it changed (``CatalogueChange``), so that a process
 holding the documents of an earlier revision rebuilds those only."""
 
@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import transaction
 from django.db.models import F, Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
@@ -67,10 +68,19 @@ def bump_revision(sender: type, instance: Any = None, **kwargs: Any) -> None:
         CatalogueChange.objects.filter(revision__lte=number - KEEP_REVISIONS).delete()
 
 
+def forget_file(sender: type, instance: ExerciseMedia, **kwargs: Any) -> None:
+    """An upload removed (or its exercise deleted): its file goes from the storage too, once the
+    deletion is committed (a rolled-back one keeps it)."""
+    name, storage = instance.file.name, instance.file.storage
+    if name:
+        transaction.on_commit(lambda: storage.delete(name), robust=True)
+
+
 def connect() -> None:
     for model in (Exercise, Cue, Mistake, ExerciseMedia, ProgressionEdge, Muscle, Equipment):
         post_save.connect(bump_revision, sender=model, dispatch_uid=f"catalogue-save-{model}")
         post_delete.connect(bump_revision, sender=model, dispatch_uid=f"catalogue-del-{model}")
+    post_delete.connect(forget_file, sender=ExerciseMedia, dispatch_uid="catalogue-media-file")
     for field in ("primary_muscles", "stabilizers", "equipment"):
         through = getattr(Exercise, field).through
         m2m_changed.connect(bump_revision, sender=through, dispatch_uid=f"catalogue-m2m-{field}")

@@ -435,3 +435,12 @@ def test_a_program_shows_each_exercise_with_the_picture_to_show(media_root):
         assert shown["primary"]["url"] == f"/exercises/photographed/media/{first.pk}"
         assert [m["title"] for m in shown["media"]] == ["First"]  # the one shown
         assert shown["still"] == "/exercises/photographed/illustration.svg"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_removed_upload_takes_its_file_with_it(media_root):
+    exercise = ExerciseFactory()
+    media = upload(exercise, media_root)
+    assert written_files(media_root)
+    media.delete()
+    assert written_files(media_root) == []
