@@ -25,7 +25,7 @@ from django.utils.html import format_html, format_html_join
 from coaching import hooks
 from coaching.journal.admin import ClientRecordFilter
 from coaching.models import CheckIn, Client, Session
-from coaching.shared.admin import ListDisplay, TrainerFilter, manages_trainers
+from coaching.shared.admin import ListAdmin, ListDisplay, TrainerFilter, manages_trainers
 from triage import services
 from triage.models import Flag, RuleSettings
 from triage.rules import Thresholds
@@ -121,7 +121,7 @@ ACTION_FORMS: dict[str, type[forms.Form]] = {
 
 
 @admin.register(Flag)
-class FlagAdmin(admin.ModelAdmin):
+class FlagAdmin(ListAdmin):
     """The queue: emergency, urgent, then routine, newest first within each."""
 
     list_display = [

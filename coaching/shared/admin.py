@@ -9,11 +9,14 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext
 
 from coaching.accounts.selectors import profile_of, trainers_for
 
@@ -78,7 +81,22 @@ class TrainerFilter(admin.SimpleListFilter):
         return queryset
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ListAdmin(admin.ModelAdmin):
+    """Django's ModelAdmin with the changelist's row checkbox written directly: the same HTML as
+    ``ModelAdmin.action_checkbox``, which renders a form widget through the template engine for
+    every row (a fifth of a trainer's client list's CPU in a profile)."""
+
+    def action_checkbox(self, obj: Model) -> SafeString:
+        label = format_html(gettext("Select this object for an action - {}"), str(obj))
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            label,
+        )
+
+
+class ReadOnlyAdmin(ListAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 

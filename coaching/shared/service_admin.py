@@ -25,11 +25,11 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import override as translation_override
 
-from coaching.shared.admin import without_related_buttons
+from coaching.shared.admin import ListAdmin, without_related_buttons
 from coaching.shared.forms import add_service_error
 
 
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(ListAdmin):
     """Subclasses say how an edit is saved (``save_with_service``); deleting is off unless a
     subclass allows it (through a service too)."""
 

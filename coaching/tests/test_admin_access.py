@@ -442,3 +442,17 @@ def test_the_practice_admin_sees_client_counts(client, w):
     assert counts == {w.trainer_a.pk: 1, w.trainer_b.pk: 1, w.admin.pk: 0}
     url = reverse("admin:coaching_trainer_change", args=[w.trainer_a.pk])
     assert client.post(url, {"is_practice_admin": "on"}).status_code == 403
+
+
+def test_the_row_checkbox_is_djangos_own_html(world):
+    """``ListAdmin.action_checkbox`` writes what Django's renders through a form widget."""
+    from django.contrib import admin as django_admin
+
+    from coaching.models import Client
+    from coaching.shared.admin import ListAdmin
+
+    client = world.client_a
+    ours = ListAdmin(Client, django_admin.site).action_checkbox(client)
+    django = django_admin.ModelAdmin(Client, django_admin.site).action_checkbox(client)
+    assert str(ours) == str(django)
+    assert 'name="_selected_action"' in ours
