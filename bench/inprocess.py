@@ -49,6 +49,7 @@ def main() -> None:
     parser.add_argument("--profile", default="", help="an endpoint name: profile the real one")
     parser.add_argument("--bare", action="store_true", help="with --profile: the bare view")
     parser.add_argument("--lines", type=int, default=35)
+    parser.add_argument("--sort", default="cumulative", help="with --profile: e.g. tottime")
     parser.add_argument("--fresh", action="store_true")
     parser.add_argument(
         "--clients", type=int, default=50, help="per trainer (10 trainers), with --fresh"
@@ -119,7 +120,7 @@ def main() -> None:
         profile.disable()
         ms = (time.process_time() - start) / args.requests * 1000
         print(f"{e.label}: {ms:.2f} ms CPU per request (profiled)")
-        pstats.Stats(profile).sort_stats("cumulative").print_stats(args.lines)
+        pstats.Stats(profile).sort_stats(args.sort).print_stats(args.lines)
         return
 
     only = set(args.only.split(",")) if args.only else None
