@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from types import SimpleNamespace
+from typing import Any
 
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
@@ -28,6 +29,7 @@ from django.utils.html import format_html
 
 from bench._endpoints_api import loaded
 from bench._endpoints_auth import Person, signed_in, to_sign_in
+from coaching.accounts.invitation_admin import SIGN_IN_WORDS
 
 ADMIN_PAGE = engines["django"].from_string(
     """{% extends "admin/base_site.html" %}
@@ -53,6 +55,26 @@ def _short(text: str, length: int = 80) -> str:
     return text if len(text) <= length else text[: length - 2].rstrip() + "…"
 
 
+def admin_context(person: Person, title: str) -> dict[str, Any]:
+    """What every admin page's base template reads: the titles and the signed-in person."""
+    user = SimpleNamespace(
+        get_short_name=person.first_name,
+        get_username=person.username,
+        is_active=True,
+        is_staff=person.is_staff,
+        has_usable_password=True,
+    )
+    return {
+        "title": title,
+        "site_title": "Coaching admin",
+        "site_header": "Coaching platform",
+        "site_url": "/",
+        "has_permission": True,
+        "is_nav_sidebar_enabled": False,
+        "user": user,
+    }
+
+
 def admin_page(
     request: HttpRequest,
     person: Person,
@@ -62,21 +84,8 @@ def admin_page(
     count: int,
     noun: str,
 ) -> HttpResponse:
-    user = SimpleNamespace(
-        get_short_name=person.first_name,
-        get_username=person.username,
-        is_active=True,
-        is_staff=person.is_staff,
-        has_usable_password=True,
-    )
     context = {
-        "title": title,
-        "site_title": "Coaching admin",
-        "site_header": "Coaching platform",
-        "site_url": "/",
-        "has_permission": True,
-        "is_nav_sidebar_enabled": False,
-        "user": user,
+        **admin_context(person, title),
         "titles": titles,
         "rows": rows,
         "count": count,
@@ -174,7 +183,19 @@ SELECT c.id, u.first_name, u.last_name, u.username, tu.first_name, tu.last_name,
        (SELECT count(*) FROM triage_flag f WHERE f.client_id = c.id AND f.status = 'open'),
        (SELECT min(f.urgency_rank) FROM triage_flag f
         WHERE f.client_id = c.id AND f.status = 'open'),
-       count(*) OVER ()
+       count(*) OVER (),
+       -- the client's messages the reader has not read (``messaging.selectors.with_unread``)
+       (SELECT count(*) FROM coaching_message m WHERE m.client_id = c.id AND m.from_client
+          AND m.created_at > coalesce((SELECT r.read_until FROM coaching_threadread r
+                                       WHERE r.client_id = c.id AND r.user_id = %s LIMIT 1),
+                                      '1970-01-01T00:00:00Z')),
+       -- sign-in: a usable password, else the latest invitation's state
+       u.password NOT LIKE '!%%',
+       (SELECT CASE WHEN i.accepted_at IS NOT NULL THEN 'accepted'
+                    WHEN i.revoked_at IS NOT NULL THEN 'revoked'
+                    WHEN i.expires_at <= now() THEN 'expired' ELSE 'pending' END
+        FROM coaching_invitation i WHERE i.user_id = u.id
+        ORDER BY i.created_at DESC, i.id DESC LIMIT 1)
 FROM coaching_client c
 JOIN coaching_user u ON u.id = c.user_id
 JOIN coaching_trainer t ON t.id = c.trainer_id
@@ -196,7 +217,7 @@ def admin_clients(request: HttpRequest) -> HttpResponse:
         return person
     sees, params = person.sees()
     with connection.cursor() as cursor:
-        cursor.execute(ADMIN_CLIENTS.format(sees=sees), params)
+        cursor.execute(ADMIN_CLIENTS.format(sees=sees), [person.user_id, *params])
         found = cursor.fetchall()
     may_assign = person.is_superuser or "coaching.add_program" in person.permissions
     with_trainer = person.is_superuser or person.is_practice_admin
@@ -243,6 +264,14 @@ def admin_clients(request: HttpRequest) -> HttpResponse:
                 timezone.localtime(r[9]).strftime("%-d %b %Y"),
             )
         row.append(format_html('<td class="field-last_session">{}</td>', last))
+        unread = format_html(
+            '<a href="/admin/coaching/client/{}/messages/">{}</a>',
+            r[0],
+            f"{r[13]} new" if r[13] else "read",
+        )
+        row.append(format_html('<td class="field-unread_messages">{}</td>', unread))
+        sign_in = "password set" if r[14] else SIGN_IN_WORDS.get(r[15], "not invited")
+        row.append(format_html('<td class="field-sign_in">{}</td>', sign_in))
         if not r[10]:
             flags = format_html('<span class="quiet">{}</span>', "none")
         else:
@@ -256,7 +285,7 @@ def admin_clients(request: HttpRequest) -> HttpResponse:
         row.append(format_html('<td class="field-flags_column">{}</td>', flags))
         rows.append(row)
     titles = ["Name", "Username", *(["Trainer"] if with_trainer else []), "Active program"]
-    titles += ["Last session", "Open flags"]
+    titles += ["Last session", "Messages", "Sign-in", "Open flags"]
     if may_assign:
         titles.insert(0, "")
     count = found[0][12] if found else 0
@@ -414,21 +443,8 @@ def admin_dashboard(request: HttpRequest) -> HttpResponse:
                 SimpleNamespace(pk=pk, name=f"{first} {last}".strip() or username)
                 for pk, first, last, username in cursor.fetchall()
             ]
-    user = SimpleNamespace(
-        get_short_name=person.first_name,
-        get_username=person.username,
-        is_active=True,
-        is_staff=person.is_staff,
-        has_usable_password=True,
-    )
     context = {
-        "title": "Your caseload",
-        "site_title": "Coaching admin",
-        "site_header": "Coaching platform",
-        "site_url": "/",
-        "has_permission": True,
-        "is_nav_sidebar_enabled": False,
-        "user": user,
+        **admin_context(person, "Your caseload"),
         "board": board,
         "trainers": [_Named(t.pk, t.name) for t in trainers],
         "trainer_id": None,
