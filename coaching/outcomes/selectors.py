@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from coaching.accounts.models import Client
@@ -64,33 +64,36 @@ class Questionnaire:
         return change(self.instrument.definition, self.baseline.score, self.latest.score)
 
 
-def _program_of(client: Client, today: date) -> Program | None:
-    """The active program, or one that ended within ``due.AFTER_END_DAYS`` (its end-of-program
-    questionnaire may still be answered)."""
-    programs = client.programs.filter(status=Program.Status.ACTIVE)
-    program = programs.first()
-    if program is not None:
-        return program
+def _schedules_of(client: Client, today: date) -> list[OutcomeSchedule]:
+    """The schedules of the client's current program — the active one, or one that ended within
+    ``due.AFTER_END_DAYS`` (its end-of-program questionnaire may still be answered) — with their
+    program: one query."""
     recent = today - timedelta(days=due.AFTER_END_DAYS)
-    return (
-        client.programs.filter(status=Program.Status.ENDED, ended_on__gte=recent)
-        .order_by("-ended_on", "-id")
-        .first()
-    )
+    rows = list(
+        OutcomeSchedule.objects.filter(
+            Q(program__status=Program.Status.ACTIVE)
+            | Q(program__status=Program.Status.ENDED, program__ended_on__gte=recent),
+            program__client=client,
+        )
+        .select_related("program")
+        .order_by("program__status", "-program__ended_on", "-program_id", "instrument_slug", "id")
+    )  # ("active" sorts before "ended")
+    return [s for s in rows if s.program_id == rows[0].program_id] if rows else []
 
 
 def questionnaires_for(
     client: Client, today: date | None = None, *, program: Program | None = None
 ) -> list[Questionnaire]:
     """The questionnaires of the client's program (active, or just ended; or the ``program``
-    given, already read), with what is due: four queries (three with the program) whatever
-    their number."""
+    given, already read), with what is due: three queries whatever their number, one when the
+    program sends none."""
     today = today or timezone.localdate()
-    program = program or _program_of(client, today)
-    if program is None:
-        return []
-    schedules = list(program.outcome_schedules.all())
-    if not schedules:
+    if program is not None:
+        schedules = list(program.outcome_schedules.all())
+    else:
+        schedules = _schedules_of(client, today)
+        program = schedules[0].program if schedules else None
+    if program is None or not schedules:
         return []
     instruments = latest_instruments(s.instrument_slug for s in schedules)
     responses = list(

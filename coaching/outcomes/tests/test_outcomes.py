@@ -315,3 +315,17 @@ def test_an_answer_is_pending_until_reviewed(client_with_psfs):
     assert has_pending_logs(client_with_psfs.pk)
     assert review_clients(client_ids=[client_with_psfs.pk]).claimed == 1
     assert not has_pending_logs(client_with_psfs.pk)
+
+
+def test_an_ended_programs_last_questionnaire_stays_due_for_two_weeks(client_with_psfs):
+    post(client_with_psfs, psfs_answers(2, 3, 4))
+    ended = timezone.localdate() - timedelta(days=3)
+    Program.objects.update(
+        status=Program.Status.ENDED, ended_on=ended, starts_on=ended - timedelta(days=30)
+    )
+    QuestionnaireResponse.objects.update(answered_at=timezone.now() - timedelta(days=30))
+    (q,) = api(client_with_psfs.user).get(MINE).json()
+    assert q["due_on"] == ended.isoformat()  # the end of the program
+    assert post(client_with_psfs, psfs_answers(5, 6, 7)).status_code == 201
+    Program.objects.update(ended_on=timezone.localdate() - timedelta(days=15))
+    assert api(client_with_psfs.user).get(MINE).json() == []  # past the two weeks: gone
