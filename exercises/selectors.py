@@ -10,8 +10,7 @@ from dataclasses import field as dataclass_field
 from typing import Any
 
 from django.contrib.auth.models import AbstractUser, AnonymousUser
-from django.db.models import JSONField, OuterRef, Prefetch, QuerySet, Subquery
-from django.db.models.functions import JSONObject
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.urls import reverse
 from rest_framework.fields import DateTimeField
 
@@ -198,14 +197,24 @@ def illustration_document(slug: str, drawing: bool, media: list[dict[str, Any]])
 
 
 def first_upload(exercise_ref: str) -> Subquery:
-    """An annotation: the first upload of the exercise at ``exercise_ref`` (a row of
-    ``MEDIA_COLUMNS`` as a JSON object) or null; for pages that show one picture per exercise
-    without a query more (``picture_of``)."""
+    """An annotation: the id of the first upload of the exercise at ``exercise_ref``, or null;
+    for pages that show one picture per exercise (``uploads_of`` reads those rows, and only
+    when there are some: most exercises have none)."""
     uploads = ExerciseMedia.objects.filter(exercise_id=OuterRef(exercise_ref)).order_by(
         "order", "id"
     )
-    row = JSONObject(**{column: column for column in MEDIA_COLUMNS})
-    return Subquery(uploads.values_list(row)[:1], output_field=JSONField())
+    return Subquery(uploads.values("id")[:1])
+
+
+def uploads_of(ids: Iterable[int | None]) -> dict[int, dict[str, Any]]:
+    """The uploads of these ids (``first_upload``'s) as rows of ``MEDIA_COLUMNS``: no query
+    when there is none."""
+    wanted = {pk for pk in ids if pk}
+    if not wanted:
+        return {}
+    return {
+        row["id"]: row for row in ExerciseMedia.objects.filter(pk__in=wanted).values(*MEDIA_COLUMNS)
+    }
 
 
 def picture_of(slug: str, drawn: bool, upload: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from coaching.models import (
 from coaching.outcomes.models import OutcomeSchedule
 from coaching.shared.selectors import Actor, one_or_404
 from exercises.models import Cue
-from exercises.selectors import first_upload, picture_of
+from exercises.selectors import first_upload, picture_of, uploads_of
 
 
 def _program_scope(actor: Actor) -> Q:
@@ -79,11 +79,11 @@ def active_program(
         Prefetch("prescriptions", queryset=current, to_attr="current")
     ).first()
     if program is not None and with_pictures:
-        for rx in program.current:  # prefetched just above
-            rx.picture = picture_of(  # type: ignore[attr-defined]
-                rx.exercise.slug,
-                bool(rx.exercise.illustration),
-                rx.first_upload,  # type: ignore[attr-defined]
+        shown: list[Any] = program.current  # (prefetched above)
+        uploads = uploads_of(rx.first_upload for rx in shown)
+        for rx in shown:
+            rx.picture = picture_of(
+                rx.exercise.slug, bool(rx.exercise.illustration), uploads.get(rx.first_upload)
             )
     return program
 
@@ -124,10 +124,10 @@ def my_program_row(client: Client) -> dict[str, Any] | None:
 def with_prescriptions(programs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """These program rows with their current prescriptions (``current``, in order), each with
     its exercise, the exercise's cues (in order) and pictures (the upload shown, if any): two
-    queries whatever their number."""
+    queries whatever their number (a third when an exercise has an upload)."""
     current: dict[int, list[dict[str, Any]]] = {row["id"]: [] for row in programs}
     by_exercise: dict[int, list[dict[str, Any]]] = {}
-    rows = (
+    rows = list(
         Prescription.objects.filter(program_id__in=list(current), ended_at__isnull=True)
         .order_by("program_id", "order", "id")
         .annotate(first_upload=first_upload("exercise_id"))
@@ -140,6 +140,7 @@ def with_prescriptions(programs: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "first_upload",
         )
     )
+    uploads = uploads_of(row["first_upload"] for row in rows)
     for row in rows:
         exercise_id = row.pop("exercise_id")
         cues = by_exercise.setdefault(exercise_id, [])
@@ -149,7 +150,9 @@ def with_prescriptions(programs: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "name": row.pop("exercise__name"),
             "cues": cues,
             "picture": picture_of(
-                slug, bool(row.pop("exercise__illustration")), row.pop("first_upload")
+                slug,
+                bool(row.pop("exercise__illustration")),
+                uploads.get(row.pop("first_upload")),
             ),
         }
         current[row["program_id"]].append(row)
