@@ -9,7 +9,6 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
-from django.utils.functional import cached_property
 
 
 class Muscle(models.Model):
@@ -147,15 +146,6 @@ class Exercise(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("catalogue:detail", kwargs={"slug": self.slug})
-
-    @cached_property
-    def picture(self) -> dict[str, Any]:
-        """The pictures part of a program's exercise in the API: the drawing and the upload
-        shown, if any (``selectors.picture_of``; programs' rows get theirs without a query)."""
-        from exercises.selectors import MEDIA_COLUMNS, picture_of
-
-        upload = self.media.order_by("order", "id").values(*MEDIA_COLUMNS).first()
-        return picture_of(self.slug, bool(self.illustration), upload)
 
     @property
     def is_published(self) -> bool:

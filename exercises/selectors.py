@@ -234,13 +234,13 @@ def exercise_pictures(exercises: Iterable[tuple[int, str, bool]]) -> dict[int, d
     wanted = {pk: (slug, drawn) for pk, slug, drawn in exercises}
     media: dict[int, list[dict[str, Any]]] = defaultdict(list)
     if wanted:
-        rows = (
+        rows = list(
             ExerciseMedia.objects.filter(exercise_id__in=list(wanted))
             .order_by("order", "id")
             .values(*MEDIA_COLUMNS)
         )
-        for row in rows:
-            media[row["exercise_id"]] += media_documents([row])
+        for row, document in zip(rows, media_documents(rows), strict=True):
+            media[row["exercise_id"]].append(document)
     return {
         pk: illustration_document(slug, drawn, media.get(pk, []))
         for pk, (slug, drawn) in wanted.items()

@@ -36,11 +36,11 @@ from coaching.models import (
     User,
 )
 from coaching.outcomes import due
+from coaching.outcomes.measures import meaningful_change
 from coaching.programs import schedule
 from coaching.shared.selectors import Actor
 from triage.models import Flag
 from triage.rules import (
-    EPSILON,
     History,
     Thresholds,
     adherence_percent,
@@ -496,7 +496,10 @@ def assemble(rows: CaseloadRows, *, window: Window, thresholds: Thresholds) -> C
         if instrument != PSFS or len(answers) < 2:
             continue
         psfs_measured.add(client_id)
-        if answers[-1].score - answers[0].score >= PSFS_MEANINGFUL_RISE - EPSILON:
+        if (
+            meaningful_change("higher", PSFS_MEANINGFUL_RISE, answers[0].score, answers[-1].score)
+            > 0
+        ):
             psfs_better.add(client_id)
 
     attention_ids = red_flag | no_log | questionnaire_due

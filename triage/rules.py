@@ -30,6 +30,7 @@ from coaching.journal.vocabulary import (
     PainQuality,
     Symptom,
 )
+from coaching.outcomes.measures import meaningful_change
 from coaching.programs import schedule
 
 # --- vocabulary -------------------------------------------------------------------------------
@@ -1186,13 +1187,7 @@ def withdrawal_reason(
 def outcome_change(baseline: OutcomeLog, latest: OutcomeLog) -> int:
     """+1 a meaningful improvement since the baseline, −1 a meaningful worsening, 0 neither (a
     change of exactly the instrument's meaningful amount counts)."""
-    delta = latest.score - baseline.score
-    delta = round(delta if latest.better == "higher" else -delta, 6)
-    if delta >= latest.meaningful_change:
-        return 1
-    if -delta >= latest.meaningful_change:
-        return -1
-    return 0
+    return meaningful_change(latest.better, latest.meaningful_change, baseline.score, latest.score)
 
 
 def _outcome_pairs(history: History) -> list[tuple[OutcomeLog, OutcomeLog]]:

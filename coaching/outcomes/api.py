@@ -110,7 +110,7 @@ def questionnaire_document(q: Questionnaire) -> dict[str, Any]:
         "change": None
         if answered < 2
         else {1: "better", -1: "worse", 0: "no meaningful change"}[q.change],
-        "in_words": plain_words(q) if answered > 1 else [],
+        "in_words": plain_words(q),
     }
 
 

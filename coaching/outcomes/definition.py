@@ -17,6 +17,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from coaching.outcomes.measures import meaningful_change
 from exercises.illustration import StrictSerializer
 from exercises.loader import flatten_errors
 
@@ -292,9 +293,4 @@ def band_of(definition: Mapping[str, Any], value: float) -> Mapping[str, Any] | 
 def change(definition: Mapping[str, Any], before: float, after: float) -> int:
     """+1 a meaningful improvement, −1 a meaningful worsening, 0 neither (a change of exactly
     the meaningful amount counts)."""
-    delta = round(after - before if definition["better"] == "higher" else before - after, 6)
-    if delta >= definition["meaningful_change"]:
-        return 1
-    if -delta >= definition["meaningful_change"]:
-        return -1
-    return 0
+    return meaningful_change(definition["better"], definition["meaningful_change"], before, after)

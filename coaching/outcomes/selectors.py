@@ -137,8 +137,9 @@ def responses_for(actor: Actor) -> QuerySet[QuestionnaireResponse]:
 
 def plain_words(q: Questionnaire) -> list[str]:
     """The client's scores over time in plain words: "Bending to tie shoes: 3 → 7" per activity
-    (first answer → latest), or "Score: 42 → 30 (lower is better)"."""
-    if q.baseline is None or q.latest is None:
+    (first answer → latest), or "Score: 42 → 30 (lower is better)"; nothing before a second
+    answer."""
+    if q.baseline is None or q.latest is None or len(q.answers) < 2:
         return []
     first, last = q.baseline.answers, q.latest.answers
     if "activities" in first and "activities" in last:

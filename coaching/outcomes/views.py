@@ -25,7 +25,7 @@ def _ends(scale: dict | None) -> str:
 @client_only
 def list_view(request: HttpRequest, client: Client) -> HttpResponse:
     found = questionnaires_for(client)
-    rows = [{"q": q, "words": plain_words(q) if len(q.answers) > 1 else []} for q in found]
+    rows = [{"q": q, "words": plain_words(q)} for q in found]
     return render(request, "portal/questionnaires.html", {"rows": rows, "is_client": True})
 
 

@@ -36,18 +36,33 @@ def programs_for(actor: Actor) -> QuerySet[Program]:
     ).filter(_program_scope(actor))
 
 
+def _show_pictures(prescriptions: list[Any]) -> None:
+    """Each prescription's exercise with its ``picture`` (from the ``first_upload`` annotation):
+    no query unless an exercise has an upload."""
+    uploads = uploads_of(rx.first_upload for rx in prescriptions)
+    for rx in prescriptions:
+        exercise = rx.exercise
+        exercise.picture = picture_of(
+            exercise.slug, bool(exercise.illustration), uploads.get(rx.first_upload)
+        )
+
+
 def program_detail(actor: Actor, pk: object) -> Program:
-    """One program with its current prescriptions, their exercises and the exercises' cues: a
-    constant number of queries (program, prescriptions, cues), whatever their number."""
+    """One program with its current prescriptions, their exercises, the exercises' cues and
+    pictures: a constant number of queries (program, prescriptions, cues), whatever their
+    number."""
     current = (
         Prescription.objects.filter(ended_at__isnull=True)
         .select_related("exercise")
         .prefetch_related("exercise__cues")
+        .annotate(first_upload=first_upload("exercise_id"))
     )
     rows = programs_for(actor).prefetch_related(
         Prefetch("prescriptions", queryset=current, to_attr="current")
     )
-    return one_or_404(rows, pk, "program")
+    program = one_or_404(rows, pk, "program")
+    _show_pictures(program.current)  # type: ignore[attr-defined]  # prefetched above
+    return program
 
 
 def active_program(
@@ -59,8 +74,8 @@ def active_program(
     with_questionnaires: bool = False,
 ) -> Program | None:
     """The client's active program with its current prescriptions and their exercises (and
-    the exercises' cues, the client's trainer as ``program.client.trainer``, each
-    prescription's ``picture``, and whether it sends questionnaires, when asked): at most three
+    the exercises' cues, the client's trainer as ``program.client.trainer``, the exercises'
+    ``picture``, and whether it sends questionnaires, when asked): at most three
     queries."""
     current = Prescription.objects.filter(ended_at__isnull=True).select_related(
         "exercise", "replaces__exercise"
@@ -79,12 +94,7 @@ def active_program(
         Prefetch("prescriptions", queryset=current, to_attr="current")
     ).first()
     if program is not None and with_pictures:
-        shown: list[Any] = program.current  # (prefetched above)
-        uploads = uploads_of(rx.first_upload for rx in shown)
-        for rx in shown:
-            rx.picture = picture_of(
-                rx.exercise.slug, bool(rx.exercise.illustration), uploads.get(rx.first_upload)
-            )
+        _show_pictures(program.current)  # (prefetched above)
     return program
 
 

@@ -56,7 +56,9 @@ def test_a_program_from_rows_is_what_drf_builds_from_instances(program):
 
 def test_my_program_from_rows_is_what_drf_builds_from_instances(program):
     client = program.client
-    from_model = MyProgramSerializer(active_program(client, with_cues=True)).data
+    from_model = MyProgramSerializer(
+        active_program(client, with_cues=True, with_pictures=True)
+    ).data
     from_row = MyProgramSerializer(my_program_row(client)).data
 
     assert rendered(from_row) == rendered(from_model)
