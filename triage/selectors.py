@@ -18,7 +18,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from coaching.accounts.selectors import client_scope, name_columns, pop_name
+from coaching.accounts.selectors import client_scope, name_columns, pop_name, prepared
 from coaching.models import (
     CheckIn,
     Client,
@@ -30,7 +30,7 @@ from coaching.models import (
     Set,
 )
 from coaching.programs import schedule
-from coaching.shared.selectors import Actor, one_or_404
+from coaching.shared.selectors import Actor, one_or_404, row_or_404
 from exercises.models import Exercise, Muscle, ProgressionEdge
 from triage.models import Flag, RuleSettings
 from triage.rules import (
@@ -391,5 +391,8 @@ def as_flag_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
+_FLAG_ROW = prepared(lambda actor, pk: flag_rows(actor).filter(pk=pk))
+
+
 def flag_row_get(actor: Actor, pk: object) -> dict[str, Any]:
-    return as_flag_rows([one_or_404(flag_rows(actor), pk, "flag")])[0]
+    return as_flag_rows([row_or_404(_FLAG_ROW, actor, pk, "flag")])[0]

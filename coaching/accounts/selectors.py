@@ -4,11 +4,15 @@ the API and the portal all call these. ``profile_of`` says who someone is (train
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import models
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from coaching.models import (
@@ -18,7 +22,8 @@ from coaching.models import (
     Trainer,
     User,
 )
-from coaching.shared.selectors import Actor, one_or_404
+from coaching.shared.selectors import Actor, one_or_404, row_or_404
+from config.prepared import Prepared
 from exercises.permissions import CATALOGUE_EDITORS_GROUP
 
 
@@ -60,6 +65,99 @@ def profile_of(actor: Actor) -> Profile:
         cached = Profile.of(row)
         actor._coaching_profile = cached
     return cached
+
+
+class AskerMarkers:
+    """How ``config.prepared`` prepares a selector for whoever asks: the SQL is kept per role
+    (signed in, superuser, trainer, practice admin, client) and takes the asker's ids as
+    values — the user's, the trainer's and their practice's, the client's, their trainer's and
+    practice's. The stand-in asker of a build is a user with those ids as markers, its other
+    columns different in each build (so that a query which used one is refused)."""
+
+    width = 6
+
+    def shape(self, asker: Actor) -> Hashable:
+        if not asker.is_authenticated:
+            return ("anonymous",)
+        profile = profile_of(asker)
+        trainer, client = profile.trainer, profile.client
+        return (
+            bool(asker.is_superuser),
+            trainer is not None,
+            bool(trainer and trainer.is_practice_admin),
+            client is not None,
+        )
+
+    def values(self, asker: Actor) -> tuple[int | None, ...]:
+        if not asker.is_authenticated:
+            return (None,) * self.width
+        profile = profile_of(asker)
+        trainer, client = profile.trainer, profile.client
+        return (
+            asker.pk,
+            trainer.pk if trainer else None,
+            trainer.practice_id if trainer else None,
+            client.pk if client else None,
+            client.trainer_id if client else None,
+            client.practice_id if client else None,
+        )
+
+    def stand_in(self, shape: Hashable, markers: Sequence[int], build: int) -> Actor:
+        if shape == ("anonymous",):
+            return AnonymousUser()
+        assert isinstance(shape, tuple)
+        superuser: bool
+        has_trainer: bool
+        practice_admin: bool
+        has_client: bool
+        superuser, has_trainer, practice_admin, has_client = shape
+        user: User = _filled(User(pk=markers[0], is_superuser=superuser), build, {"is_superuser"})
+        trainer = client = None
+        if has_trainer:
+            trainer = _filled(
+                Trainer(pk=markers[1], practice_id=markers[2], is_practice_admin=practice_admin),
+                build,
+                {"is_practice_admin"},
+            )
+            trainer.user = user
+        if has_client:
+            client = _filled(
+                Client(pk=markers[3], trainer_id=markers[4], practice_id=markers[5]), build, set()
+            )
+            client.user = user
+        user._coaching_profile = Profile(trainer=trainer, client=client)
+        return user
+
+
+def _filled(row: Any, build: int, keep: set[str]) -> Any:
+    """The row's plain columns (not its ids, nor ``keep``) set to this build's values."""
+    for field in row._meta.concrete_fields:
+        if field.primary_key or field.is_relation or field.name in keep:
+            continue
+        value: Any
+        if isinstance(field, models.BooleanField):
+            value = bool(build)
+        elif isinstance(field, models.CharField | models.TextField):
+            value = f"stand-in {build}"
+        elif isinstance(field, models.DateTimeField):
+            value = datetime.datetime(2001 + build, 2, 3, tzinfo=datetime.UTC)
+        elif isinstance(field, models.DateField):
+            value = datetime.date(2001 + build, 2, 3)
+        elif isinstance(field, models.IntegerField):
+            value = 2 + build
+        else:
+            continue
+        setattr(row, field.attname, value)
+    return row
+
+
+ASKER = AskerMarkers()
+
+
+def prepared(build: Callable[..., QuerySet[Any]]) -> Prepared:
+    """``config.prepared.Prepared`` for a query function whose first argument is who asks
+    (``Actor``): its SQL is kept per role, the asker's ids passed as values."""
+    return Prepared(build, asker=ASKER)
 
 
 def related_or_none(obj: object, name: str) -> Any:
@@ -192,10 +290,8 @@ def client_rows(actor: Actor) -> QuerySet[Any]:
 def as_client_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Flat rows → the serializer's shape, with each client's active program (one query)."""
     active: dict[int, list[dict[str, Any]]] = {row["id"]: [] for row in rows}
-    for program in Program.objects.filter(
-        status=Program.Status.ACTIVE, client_id__in=list(active)
-    ).values("id", "name", "starts_on", "client_id"):
-        active[program["client_id"]].append(dict(program))
+    for program in _ACTIVE_PROGRAMS.rows(list(active)):
+        active[program["client_id"]].append(program)
     for row in rows:
         row["user"] = {name: row.pop(f"user__{name}") for name in _CLIENT_USER}
         row["trainer"] = {"user": pop_name(row, "trainer__user")}
@@ -203,6 +299,14 @@ def as_client_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
+_ACTIVE_PROGRAMS = Prepared(
+    lambda ids: Program.objects.filter(status=Program.Status.ACTIVE, client_id__in=ids).values(
+        "id", "name", "starts_on", "client_id"
+    )
+)
+_CLIENT_ROW = prepared(lambda actor, pk: client_rows(actor).filter(pk=pk))
+
+
 def client_row_get(actor: Actor, pk: object) -> dict[str, Any]:
     """One client as ``client_detail``, as a plain row, or 404."""
-    return as_client_rows([one_or_404(client_rows(actor), pk, "client")])[0]
+    return as_client_rows([row_or_404(_CLIENT_ROW, actor, pk, "client")])[0]

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from coaching.accounts.selectors import client_scope, profile_of
+from coaching.accounts.selectors import client_scope, prepared, profile_of
 from coaching.models import (
     CheckIn,
     Entry,
@@ -18,7 +18,8 @@ from coaching.models import (
     Set,
 )
 from coaching.shared.admin import M
-from coaching.shared.selectors import Actor, one_or_404
+from coaching.shared.selectors import Actor, one_or_404, row_or_404
+from config.prepared import Prepared
 
 
 def client_records(actor: Actor, qs: QuerySet[M]) -> QuerySet[M]:
@@ -73,12 +74,7 @@ def with_entries(sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     entries' sets (by number): one query whatever their number (the entries joined with their
     sets, an entry without sets on one row of its own)."""
     by_session: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    rows = (
-        Entry.objects.filter(session_id__in=[s["id"] for s in sessions])
-        .order_by("order", "id", "sets__number")
-        .values_list("session_id", *ENTRY_COLUMNS, "prescription__exercise__slug",
-                     "prescription__exercise__name", *(f"sets__{c}" for c in SET_COLUMNS))
-    )  # fmt: skip
+    rows = _ENTRIES_WITH_SETS.rows([s["id"] for s in sessions])
     width = len(ENTRY_COLUMNS)
     entry: dict[str, Any] = {"id": None}
     for session_id, *values in rows:
@@ -94,6 +90,15 @@ def with_entries(sessions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for session in sessions:
         session["entries"] = by_session[session["id"]]
     return sessions
+
+
+_ENTRIES_WITH_SETS = Prepared(
+    lambda ids: Entry.objects.filter(session_id__in=ids)
+    .order_by("order", "id", "sets__number")
+    .values_list("session_id", *ENTRY_COLUMNS, "prescription__exercise__slug",
+                 "prescription__exercise__name", *(f"sets__{c}" for c in SET_COLUMNS))
+)  # fmt: skip
+_SESSION_ROW = prepared(lambda actor, pk: session_rows(actor).filter(pk=pk))
 
 
 def session_row_of(
@@ -120,7 +125,7 @@ def session_row_of(
 
 def session_row_get(actor: Actor, pk: object) -> dict[str, Any]:
     """One session the actor may see, as a plain row with its entries and sets, or 404."""
-    return with_entries([one_or_404(session_rows(actor), pk, "session")])[0]
+    return with_entries([row_or_404(_SESSION_ROW, actor, pk, "session")])[0]
 
 
 def check_in_rows(actor: Actor) -> QuerySet[Any]:

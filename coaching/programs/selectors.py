@@ -9,7 +9,13 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
-from coaching.accounts.selectors import client_scope, name_columns, pop_name, profile_of
+from coaching.accounts.selectors import (
+    client_scope,
+    name_columns,
+    pop_name,
+    prepared,
+    profile_of,
+)
 from coaching.models import (
     Client,
     Prescription,
@@ -18,7 +24,8 @@ from coaching.models import (
     TemplatePrescription,
 )
 from coaching.outcomes.models import OutcomeSchedule
-from coaching.shared.selectors import Actor, one_or_404
+from coaching.shared.selectors import Actor, one_or_404, row_or_404
+from config.prepared import Prepared
 from exercises.models import Cue
 from exercises.selectors import first_upload, picture_of, uploads_of
 
@@ -110,25 +117,45 @@ _PRESCRIPTION_COLUMNS = (
 )  # fmt: skip
 
 
+_PROGRAM_ROW = prepared(
+    lambda actor, pk: Program.objects.filter(_program_scope(actor), pk=pk).values(
+        *_PROGRAM_COLUMNS, *name_columns("client__user")
+    )
+)
+_ACTIVE_ROW = Prepared(
+    lambda client_id: Program.objects.filter(
+        client_id=client_id, status=Program.Status.ACTIVE
+    ).values("id", "name", "starts_on", "sessions_per_week", "weekdays", "updated_at")[:1]
+)  # (the model's order, as ``.first()``)
+_CURRENT_PRESCRIPTIONS = Prepared(
+    lambda ids: Prescription.objects.filter(program_id__in=ids, ended_at__isnull=True)
+    .order_by("program_id", "order", "id")
+    .annotate(first_upload=first_upload("exercise_id"))
+    .values(*_PRESCRIPTION_COLUMNS, "exercise_id", "exercise__slug", "exercise__name",
+            "exercise__illustration", "first_upload")
+)  # fmt: skip
+# each exercise's cues in their order (the model's default order joins the exercises)
+_CUES = Prepared(
+    lambda ids: (
+        Cue.objects.filter(exercise_id__in=ids)
+        .order_by("order", "id")
+        .values("exercise_id", "phase", "text")
+    )
+)
+
+
 def program_row_get(actor: Actor, pk: object) -> dict[str, Any]:
     """``program_detail`` as a plain row (the same rule): the program with the client's name and
     its current prescriptions, their exercises and cues, in three queries; or 404."""
-    rows = Program.objects.filter(_program_scope(actor)).values(
-        *_PROGRAM_COLUMNS, *name_columns("client__user")
-    )
-    row = one_or_404(rows, pk, "program")
+    row = row_or_404(_PROGRAM_ROW, actor, pk, "program")
     row["client"] = {"user": pop_name(row, "client__user")}
     return with_prescriptions([row])[0]
 
 
 def my_program_row(client: Client) -> dict[str, Any] | None:
     """``active_program(client, with_cues=True)`` as a plain row, or None."""
-    row = (
-        client.programs.filter(status=Program.Status.ACTIVE)
-        .values("id", "name", "starts_on", "sessions_per_week", "weekdays", "updated_at")
-        .first()
-    )
-    return None if row is None else with_prescriptions([dict(row)])[0]
+    row = _ACTIVE_ROW.first(client.pk)
+    return None if row is None else with_prescriptions([row])[0]
 
 
 def with_prescriptions(programs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -137,19 +164,7 @@ def with_prescriptions(programs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     queries whatever their number (a third when an exercise has an upload)."""
     current: dict[int, list[dict[str, Any]]] = {row["id"]: [] for row in programs}
     by_exercise: dict[int, list[dict[str, Any]]] = {}
-    rows = list(
-        Prescription.objects.filter(program_id__in=list(current), ended_at__isnull=True)
-        .order_by("program_id", "order", "id")
-        .annotate(first_upload=first_upload("exercise_id"))
-        .values(
-            *_PRESCRIPTION_COLUMNS,
-            "exercise_id",
-            "exercise__slug",
-            "exercise__name",
-            "exercise__illustration",
-            "first_upload",
-        )
-    )
+    rows = _CURRENT_PRESCRIPTIONS.rows(list(current))
     uploads = uploads_of(row["first_upload"] for row in rows)
     for row in rows:
         exercise_id = row.pop("exercise_id")
@@ -167,10 +182,8 @@ def with_prescriptions(programs: list[dict[str, Any]]) -> list[dict[str, Any]]:
         }
         current[row["program_id"]].append(row)
     if by_exercise:
-        wanted = Cue.objects.filter(exercise_id__in=list(by_exercise))
-        # each exercise's cues in their order (the model's default order joins the exercises)
-        for cue in wanted.order_by("order", "id").values("exercise_id", "phase", "text"):
-            by_exercise[cue["exercise_id"]].append(dict(cue))
+        for cue in _CUES.rows(list(by_exercise)):
+            by_exercise[cue["exercise_id"]].append(cue)
     for program in programs:
         program["current"] = current[program["id"]]
     return programs
