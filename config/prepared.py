@@ -62,6 +62,7 @@ class _Plan:
     slots: tuple[tuple[bool, Any], ...]  # per parameter: (True, value index) or (False, constant)
     names: tuple[str, ...] | None  # a dict per row with these keys, or tuples (values_list)
     flat: bool
+    sliced: bool
     converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]
 
 
@@ -78,6 +79,7 @@ class Prepared:
         self.build = build
         self.asker = asker
         self._plans: dict[Hashable, _Plan] = {}
+        self._counter: Prepared | None = None
 
     # --- the arguments: their shape and their values, flattened ---------------------------
 
@@ -154,7 +156,7 @@ class Prepared:
         if sql != sql_b or len(params) != len(params_b):
             raise ImproperlyConfigured(f"{name}: the SQL depends on a value not passed to it")
         if sql is None:
-            return _Plan(None, (), (), False, ())
+            return _Plan(None, (), (), False, False, ())
         qs, compiler = first
         slots: list[tuple[bool, Any]] = []
         for a, b in zip(params, params_b, strict=True):
@@ -187,36 +189,36 @@ class Prepared:
             tuple(slots),
             names if kind is ValuesIterable else None,
             kind is FlatValuesListIterable,
+            query.is_sliced,
             converters,
         )
 
     # --- running ---------------------------------------------------------------------------
 
-    def rows(self, *args: Any) -> list[Any]:
-        """The query's rows for these arguments: dicts (``.values()``) or tuples / values
-        (``.values_list()``), as the ORM would give them."""
+    def _bound(self, args: Sequence[Any]) -> tuple[_Plan, list[Any]] | None:
+        """The plan of these arguments' shape and its parameters; None: build the query."""
         flat = self._flatten(args)
         if flat is None:
-            return list(self.build(*args))
+            return None
         shape, values = flat
-        alias = DEFAULT_DB_ALIAS
-        key = (alias, shape)
+        key = (DEFAULT_DB_ALIAS, shape)
         plan = self._plans.get(key)
         if plan is None:
             plan = self._plans[key] = self._prepare(shape)
-        if plan.sql is None:
-            return []
         params = []
         for is_marker, value in plan.slots:
             if is_marker:
                 value = values[value]
                 if value is None:  # (an asker without an id the SQL needs)
-                    return list(self.build(*args))
+                    return None
             params.append(value)
-        connection = connections[alias]
+        return plan, params
+
+    def _fetch(self, plan: _Plan, sql: str, params: list[Any]) -> list[Any]:
+        connection = connections[DEFAULT_DB_ALIAS]
         with connection.cursor() as cursor:
-            cursor.execute(plan.sql, params)
-            found = cursor.fetchall()
+            cursor.execute(sql, params)
+            found: list[Any] = cursor.fetchall()
         if plan.converters:
             found = [list(row) for row in found]
             for row in found:
@@ -230,10 +232,100 @@ class Prepared:
             return [row[0] for row in found]
         return [tuple(row) for row in found]
 
+    def rows(self, *args: Any) -> list[Any]:
+        """The query's rows for these arguments: dicts (``.values()``) or tuples / values
+        (``.values_list()``), as the ORM would give them."""
+        bound = self._bound(args)
+        if bound is None:
+            return list(self.build(*args))
+        plan, params = bound
+        return [] if plan.sql is None else self._fetch(plan, plan.sql, params)
+
     def first(self, *args: Any) -> Any:
         """The first row, or None (for a query sliced to one row)."""
         found = self.rows(*args)
         return found[0] if found else None
+
+    def between(self, start: int, stop: int | None, *args: Any) -> list[Any]:
+        """``build(*args)[start:stop]``: the query's SQL with a limit and an offset as values."""
+        bound = None if stop is None else self._bound(args)
+        if bound is None or stop is None:
+            return list(self.build(*args)[start:stop])
+        plan, params = bound
+        if plan.sql is None:
+            return []
+        if plan.sliced:
+            raise ImproperlyConfigured("between() of a query that is already sliced")
+        limit = [max(stop - start, 0), start]
+        return self._fetch(plan, f"{plan.sql} LIMIT %s OFFSET %s", [*params, *limit])
+
+    def count(self, *args: Any) -> int:
+        """``build(*args).count()``: its rows (without their order) counted in one query."""
+        if self._counter is None:
+            self._counter = Prepared(
+                lambda *a: self.build(*a).order_by().values("pk"), asker=self.asker
+            )
+        bound = self._counter._bound(args)
+        if bound is None:
+            return int(self.build(*args).count())
+        plan, params = bound
+        if plan.sql is None:
+            return 0
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            sql = f"SELECT COUNT(*) FROM ({plan.sql}) counted"  # noqa: S608  # (the ORM's SQL)
+            cursor.execute(sql, params)
+            return int(cursor.fetchone()[0])
+
+
+class PreparedList:
+    """A prepared read as a paginator's object list (Django's ``Paginator``): its ``count()``
+    and each page (a slice) one query each."""
+
+    ordered = True  # (the read's own order; the paginator warns about unordered lists)
+
+    def __init__(self, read: Prepared, args: Sequence[Any]) -> None:
+        self.read, self.args = read, tuple(args)
+
+    def count(self) -> int:
+        return self.read.count(*self.args)
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, index: slice) -> list[Any]:
+        if not isinstance(index, slice) or index.step is not None:
+            raise TypeError("a PreparedList is read by slices")
+        return self.read.between(index.start or 0, index.stop, *self.args)
+
+
+class Listing:
+    """A list selector ``base(asker, *ids)`` prepared with each set of filters of a
+    django-filter ``FilterSet`` applied to it as that filter set applies them (the filters'
+    values are the read's last arguments)."""
+
+    def __init__(
+        self, base: Callable[..., QuerySet[Any]], *, asker: AskerMarkers | None = None
+    ) -> None:
+        self.base, self.asker = base, asker
+        self._reads: dict[tuple[Any, tuple[str, ...]], Prepared] = {}
+
+    def read(self, filterset_class: Any, names: tuple[str, ...]) -> Prepared:
+        key = (filterset_class, names)
+        found = self._reads.get(key)
+        if found is None:
+            width = len(names)
+
+            def build(*args: Any) -> QuerySet[Any]:
+                fixed, values = args[: len(args) - width], args[len(args) - width :]
+                qs = self.base(*fixed)
+                if names:
+                    filters = filterset_class(queryset=qs).filters
+                    for name, value in zip(names, values, strict=True):
+                        qs = filters[name].filter(qs, value)
+                return qs
+
+            found = self._reads[key] = Prepared(build, asker=self.asker)
+        return found
 
 
 def _hashable(value: Any) -> bool:

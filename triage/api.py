@@ -19,10 +19,11 @@ from rest_framework.response import Response
 
 from coaching.accounts.api import ANY_SEGMENT
 from coaching.accounts.permissions import IsTrainer
+from coaching.accounts.selectors import listing
 from coaching.messaging.models import BODY_MAX as MESSAGE_MAX
 from coaching.shared.filters import SINCE_HELP, visible_clients
 from config.api.fields import IsoDateTimeFilter
-from config.api.pagination import paginated_response
+from config.api.pagination import Listed, paginated_response
 from config.api.rows import FromRows
 from triage import services
 from triage.models import Flag
@@ -30,6 +31,9 @@ from triage.selectors import as_flag_rows, flag_get, flag_row_get, flag_rows, fl
 
 ID = OpenApiParameter("id", int, OpenApiParameter.PATH)
 QUEUE_ORDER = ("urgency_rank", "-created_at", "-id")  # emergency, urgent, routine; newest first
+
+
+FLAG_QUEUE = listing(lambda actor: flag_rows(actor).order_by(*QUEUE_ORDER))
 
 
 class FlagFilter(django_filters.FilterSet):
@@ -131,6 +135,7 @@ class FlagViewSet(viewsets.GenericViewSet):
     permission_classes = [IsTrainer]
     lookup_value_regex = ANY_SEGMENT  # a non-number is the API's 404, not Django's page
     filterset_class = FlagFilter
+    prepared_filters = ("status", "kind", "urgency")  # (choices: plain values in the SQL)
     serializer_class = FlagSerializer
 
     def get_queryset(self) -> QuerySet[Flag]:
@@ -149,7 +154,7 @@ class FlagViewSet(viewsets.GenericViewSet):
         responses={200: FlagSerializer(many=True)},
     )
     def list(self, request: Request) -> Response:
-        rows = flag_rows(request.user).order_by(*QUEUE_ORDER)  # (get_queryset: the forms')
+        rows = Listed(FLAG_QUEUE, (request.user,))  # (get_queryset: the browsable API's forms)
         return paginated_response(self, rows, FlagSerializer, as_flag_rows)
 
     @extend_schema(summary="One flag", parameters=[ID], responses={200: FlagSerializer})

@@ -29,12 +29,12 @@ from coaching.accounts.auth import TokenAuthentication
 from coaching.accounts.filters import ClientFilter
 from coaching.accounts.permissions import IsTrainer
 from coaching.accounts.selectors import (
+    CLIENT_LIST,
     as_client_rows,
     client_detail,
     client_get,
     client_list,
     client_row_get,
-    client_rows,
     user_role,
 )
 from coaching.accounts.serializers import (
@@ -52,14 +52,14 @@ from coaching.accounts.services import (
     invitation_send,
 )
 from coaching.journal.filters import SessionFilter
-from coaching.journal.selectors import session_rows, sessions_for, with_entries
+from coaching.journal.selectors import CLIENT_SESSIONS, sessions_for, with_entries
 from coaching.journal.serializers import SessionSerializer
 from coaching.models import Invitation, User
 from coaching.privacy.api import EraseInputSerializer
 from coaching.privacy.downloads import export_download
 from coaching.privacy.services import client_erase, client_export
 from config.api.errors import error_envelope
-from config.api.pagination import paginated_response
+from config.api.pagination import Listed, paginated_response
 from config.api.rows import FromRows
 
 
@@ -213,7 +213,7 @@ class ClientViewSet(TrainerViewSet):
 
     @extend_schema(summary="The trainer's clients", responses={200: ClientSerializer(many=True)})
     def list(self, request: Request) -> Response:
-        rows = client_rows(request.user)  # (get_queryset: instances, for the browsable API's forms)
+        rows = Listed(CLIENT_LIST, (request.user,))  # (get_queryset: the browsable API's forms)
         return paginated_response(self, rows, ClientSerializer, as_client_rows)
 
     @extend_schema(
@@ -242,9 +242,8 @@ class ClientViewSet(TrainerViewSet):
     @action(detail=True, methods=["get"], filterset_class=SessionFilter)
     def sessions(self, request: Request, pk: str) -> Response:
         client = client_get(request.user, pk)
-        return paginated_response(
-            self, session_rows(request.user).filter(client=client), SessionSerializer, with_entries
-        )
+        rows = Listed(CLIENT_SESSIONS, (request.user, client.pk))
+        return paginated_response(self, rows, SessionSerializer, with_entries)
 
     @extend_schema(
         summary="Everything recorded about a client (JSON)",

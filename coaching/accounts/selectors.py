@@ -23,7 +23,7 @@ from coaching.models import (
     User,
 )
 from coaching.shared.selectors import Actor, one_or_404, row_or_404
-from config.prepared import Prepared
+from config.prepared import Listing, Prepared
 from exercises.permissions import CATALOGUE_EDITORS_GROUP
 
 
@@ -158,6 +158,12 @@ def prepared(build: Callable[..., QuerySet[Any]]) -> Prepared:
     """``config.prepared.Prepared`` for a query function whose first argument is who asks
     (``Actor``): its SQL is kept per role, the asker's ids passed as values."""
     return Prepared(build, asker=ASKER)
+
+
+def listing(base: Callable[..., QuerySet[Any]]) -> Listing:
+    """``config.prepared.Listing`` for a list selector whose first argument is who asks: the
+    API's lists count and page it with prepared SQL (``config.api.pagination``)."""
+    return Listing(base, asker=ASKER)
 
 
 def related_or_none(obj: object, name: str) -> Any:
@@ -305,6 +311,7 @@ _ACTIVE_PROGRAMS = Prepared(
     )
 )
 _CLIENT_ROW = prepared(lambda actor, pk: client_rows(actor).filter(pk=pk))
+CLIENT_LIST = listing(client_rows)
 
 
 def client_row_get(actor: Actor, pk: object) -> dict[str, Any]:

@@ -23,12 +23,12 @@ from coaching.accounts.permissions import IsClient
 from coaching.accounts.selectors import profile_of
 from coaching.journal.filters import CheckInFilter, SessionFilter
 from coaching.journal.selectors import (
+    CHECK_IN_LIST,
+    SESSION_LIST,
     check_in_get,
-    check_in_rows,
     check_ins_for,
     session_row_get,
     session_row_of,
-    session_rows,
     sessions_for,
     with_entries,
 )
@@ -43,7 +43,7 @@ from coaching.journal.services import KeyReused, Logged, check_in_log, session_l
 from coaching.models import Client, Session
 from coaching.programs.selectors import my_program_row
 from config.api.errors import error_envelope
-from config.api.pagination import paginated_response
+from config.api.pagination import Listed, paginated_response
 
 IDEMPOTENCY_KEY = OpenApiParameter(
     "Idempotency-Key",
@@ -137,7 +137,7 @@ class SessionViewSet(_LogViewSet):
         summary="Own sessions, newest first", responses={200: SessionSerializer(many=True)}
     )
     def list(self, request: Request) -> Response:
-        rows = session_rows(request.user)  # (get_queryset: instances, for the browsable API)
+        rows = Listed(SESSION_LIST, (request.user,))  # (get_queryset: the browsable API's)
         return paginated_response(self, rows, SessionSerializer, with_entries)
 
     @extend_schema(
@@ -183,7 +183,7 @@ class CheckInViewSet(_LogViewSet):
         summary="Own check-ins, newest first", responses={200: CheckInSerializer(many=True)}
     )
     def list(self, request: Request) -> Response:
-        return paginated_response(self, check_in_rows(request.user), CheckInSerializer)
+        return paginated_response(self, Listed(CHECK_IN_LIST, (request.user,)), CheckInSerializer)
 
     @extend_schema(
         summary="One of own check-ins", parameters=[ID], responses={200: CheckInSerializer}

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from coaching.accounts.selectors import client_scope, prepared, profile_of
+from coaching.accounts.selectors import client_scope, listing, prepared, profile_of
 from coaching.models import (
     CheckIn,
     Entry,
@@ -99,6 +99,9 @@ _ENTRIES_WITH_SETS = Prepared(
                  "prescription__exercise__name", *(f"sets__{c}" for c in SET_COLUMNS))
 )  # fmt: skip
 _SESSION_ROW = prepared(lambda actor, pk: session_rows(actor).filter(pk=pk))
+# the API's lists, prepared (``config.api.pagination.Listed``)
+SESSION_LIST = listing(session_rows)
+CLIENT_SESSIONS = listing(lambda actor, client_id: session_rows(actor).filter(client_id=client_id))
 
 
 def session_row_of(
@@ -155,3 +158,6 @@ def loggable_prescriptions(actor: Actor) -> QuerySet[Prescription]:
         .filter(program__client=client)
         .order_by()
     )
+
+
+CHECK_IN_LIST = listing(check_in_rows)

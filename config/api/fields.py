@@ -22,9 +22,17 @@ class DateTimeField(serializers.DateTimeField):
 
     def to_representation(self, value: datetime) -> str:
         text = super().to_representation(value)
-        if isinstance(value, datetime) and text and _OFFSET_WITH_SECONDS.search(text):
-            return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        if isinstance(value, datetime) and text:
+            return whole_minute_offset(value, text)
         return text
+
+
+def whole_minute_offset(value: datetime, text: str) -> str:
+    """``text``, DRF's ISO 8601 of ``value``; or ``value`` in UTC when that text's offset is
+    not whole minutes (``DateTimeField``)."""
+    if _OFFSET_WITH_SECONDS.search(text):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return text
 
 
 class UtcIsoDateTimeField(IsoDateTimeField):

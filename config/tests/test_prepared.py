@@ -124,7 +124,7 @@ def test_arguments_the_orm_takes_otherwise_are_answered_by_building_the_query(wo
     Client.objects.filter(pk=Client.objects.first().pk).update(notes="")
     assert read.rows("") == list(Client.objects.filter(notes="").values("id"))
     assert read.rows(None) == []  # (notes IS NULL: a different query, built as before)
-    long = list(range(1, 300))
+    long = [*Client.objects.values_list("id", flat=True), *range(10**9, 10**9 + 300)]
     by_ids = Prepared(lambda ids: Client.objects.filter(id__in=ids).values("id"))
     assert len(by_ids.rows(long)) == Client.objects.count()
 
@@ -215,3 +215,23 @@ def test_q_conditions_from_the_arguments_stay_values(world):
     first, second = Client.objects.order_by("id").values_list("id", flat=True)[:2]
     assert {row["id"] for row in read.rows(first, second)} == {first, second}
     assert [row["id"] for row in read.rows(second, second)] == [second]
+
+
+def test_a_prepared_list_counts_and_pages_as_the_orm(world):
+    read = prepared(lambda actor: session_rows(actor).order_by("id"))
+    for who in ASKERS:
+        actor = world[who]
+        expected = list(session_rows(actor).order_by("id"))
+        assert read.count(actor) == len(expected)
+        for start, stop in [(0, 2), (1, 3), (2, 10), (10, 20), (0, 0)]:
+            assert read.between(start, stop, actor) == expected[start:stop]
+    with CaptureQueriesContext(connection) as queries:
+        read.count(world["trainer"])
+        read.between(0, 1, world["trainer"])
+    assert len(queries) == 2
+
+
+def test_a_prepared_list_of_a_sliced_query_is_refused(world):
+    read = Prepared(lambda n: Client.objects.filter(pk=n).values("id")[:1])
+    with pytest.raises(ImproperlyConfigured):
+        read.between(0, 5, 1)

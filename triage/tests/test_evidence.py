@@ -72,10 +72,11 @@ def test_a_flare_withdraws_the_progression_and_says_what_hurt():
     assert rules_open(client) >= {"RG-PAIN-DURING"}
     assert "PG-READY" not in rules_open(client)
     (progression,) = withdrawn(client)
-    today = f"{timezone.localdate():%-d %b}"
+    performed = client.sessions.latest("performed_at").performed_at  # (not the clock: midnight)
+    day = f"{timezone.localtime(performed):%-d %b}"
     assert progression.withdraw_reason == (
         "a regression was found (RG-PAIN-DURING): Pain during "
-        f"{rx.exercise.name} reached 6/10 on {today}, above 5 (too much)"
+        f"{rx.exercise.name} reached 6/10 on {day}, above 5 (too much)"
     )
 
 
