@@ -36,8 +36,16 @@ from typing import Any, Protocol
 from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
-from django.db.models.query import FlatValuesListIterable, ValuesIterable, ValuesListIterable
+from django.db.models.query import (
+    FlatValuesListIterable,
+    ModelIterable,
+    ValuesIterable,
+    ValuesListIterable,
+    get_related_populators,
+)
 
+_populators: Any = get_related_populators  # (Django 5.2's signature; the stubs follow 6.0)
+_ITERABLES = (ModelIterable, ValuesIterable, ValuesListIterable, FlatValuesListIterable)
 MAX_LIST = 200  # the longest list of ids prepared (longer lists: built per call)
 _SEED = (1_987_654_000, 1_876_543_000)  # the markers of the two builds: seed + position
 _TEXT = ("\u2063prepared-a:{}\u2063", "\u2063prepared-b:{}\u2063")
@@ -57,12 +65,32 @@ class AskerMarkers(Protocol):
 
 
 @dataclass(frozen=True)
+class _Instances:
+    """What ``ModelIterable`` makes a row into, taken from the compiled query once."""
+
+    model: Any
+    names: tuple[str, ...]
+    columns: slice
+    related: tuple[Any, ...]  # Django's ``RelatedPopulator`` of each ``select_related``
+    annotations: tuple[tuple[str, int], ...]
+
+    def make(self, row: Sequence[Any]) -> Any:
+        obj = self.model.from_db(DEFAULT_DB_ALIAS, self.names, row[self.columns])
+        for related in self.related:
+            related.populate(row, obj)
+        for name, position in self.annotations:
+            setattr(obj, name, row[position])
+        return obj
+
+
+@dataclass(frozen=True)
 class _Plan:
     sql: str | None  # None: the ORM answers without a query (always empty)
     slots: tuple[tuple[bool, Any], ...]  # per parameter: (True, value index) or (False, constant)
     names: tuple[str, ...] | None  # a dict per row with these keys, or tuples (values_list)
     flat: bool
     sliced: bool
+    model: _Instances | None  # model instances (``select_related`` and annotations too)
     converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]
 
 
@@ -138,8 +166,12 @@ class Prepared:
     def _compile(self, build: int, shape: Hashable) -> tuple[Any, str | None, list[Any], Any]:
         args, index = self._stand_ins(shape, build)
         qs = self.build(*args)
-        if qs._iterable_class not in (ValuesIterable, ValuesListIterable, FlatValuesListIterable):
-            raise ImproperlyConfigured(f"{self.build!r}: prepare .values() or .values_list()")
+        if qs._iterable_class not in _ITERABLES:
+            raise ImproperlyConfigured(f"{self.build!r}: prepare instances, values or values_list")
+        if getattr(qs, "_prefetch_related_lookups", ()) or getattr(
+            qs, "_known_related_objects", {}
+        ):
+            raise ImproperlyConfigured(f"{self.build!r}: prefetch what it needs after the read")
         compiler = qs.query.get_compiler(using=DEFAULT_DB_ALIAS)
         try:
             sql, params = compiler.as_sql()
@@ -156,7 +188,7 @@ class Prepared:
         if sql != sql_b or len(params) != len(params_b):
             raise ImproperlyConfigured(f"{name}: the SQL depends on a value not passed to it")
         if sql is None:
-            return _Plan(None, (), (), False, False, ())
+            return _Plan(None, (), (), False, False, None, ())
         qs, compiler = first
         slots: list[tuple[bool, Any]] = []
         for a, b in zip(params, params_b, strict=True):
@@ -184,12 +216,24 @@ class Prepared:
             for i, (functions, expression) in compiler.get_converters(fields).items()
         )
         kind = qs._iterable_class
+        instances = None
+        if kind is ModelIterable:
+            info = compiler.klass_info
+            first, last = info["select_fields"][0], info["select_fields"][-1] + 1
+            instances = _Instances(
+                model=info["model"],
+                names=tuple(c[0].target.attname for c in compiler.select[first:last]),
+                columns=slice(first, last),
+                related=tuple(_populators(info, compiler.select, DEFAULT_DB_ALIAS)),
+                annotations=tuple(compiler.annotation_col_map.items()),
+            )
         return _Plan(
             sql,
             tuple(slots),
             names if kind is ValuesIterable else None,
             kind is FlatValuesListIterable,
             query.is_sliced,
+            instances,
             converters,
         )
 
@@ -225,6 +269,8 @@ class Prepared:
                 for i, functions, expression in plan.converters:
                     for convert in functions:
                         row[i] = convert(row[i], expression, connection)
+        if plan.model is not None:
+            return [plan.model.make(row) for row in found]
         if plan.names is not None:
             names = plan.names
             return [dict(zip(names, row, strict=True)) for row in found]

@@ -160,4 +160,13 @@ def loggable_prescriptions(actor: Actor) -> QuerySet[Prescription]:
     )
 
 
+_LOGGABLE = prepared(lambda actor, ids: loggable_prescriptions(actor).filter(pk__in=ids))
+
+
+def loggable_by_id(actor: Actor, ids: Sequence[int]) -> dict[int, Prescription]:
+    """The actor's ``loggable_prescriptions`` among these ids, by id (their program and
+    exercise read with them): one prepared query."""
+    return {rx.pk: rx for rx in _LOGGABLE.rows(actor, list(ids))}
+
+
 CHECK_IN_LIST = listing(check_in_rows)

@@ -15,7 +15,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from coaching.journal.models import MAX_SYMPTOMS
-from coaching.journal.selectors import loggable_prescriptions
+from coaching.journal.selectors import loggable_by_id
 from coaching.journal.services import CheckInSpec, EntrySpec, SessionSpec, SetSpec
 from coaching.journal.vocabulary import (
     PAIN_MAX,
@@ -101,7 +101,7 @@ class SessionInputSerializer(serializers.Serializer):
 
     def validate(self, attrs: dict[str, Any]) -> SessionSpec:
         ids = [entry["prescription"] for entry in attrs["entries"]]
-        found = loggable_prescriptions(self.context["request"].user).in_bulk(ids)
+        found = loggable_by_id(self.context["request"].user, ids)
         errors = [
             {} if pk in found else {"prescription": ["No such prescription in your program."]}
             for pk in ids

@@ -41,6 +41,7 @@ from coaching.models import (
 )
 from coaching.programs import limits
 from coaching.shared.selectors import Actor
+from config.prepared import Prepared
 
 FUTURE_TOLERANCE = timedelta(days=1)
 
@@ -227,6 +228,11 @@ class LogSpec(Protocol):
     def digest(self) -> str: ...
 
 
+_LOCK = Prepared(
+    lambda pk: Client.objects.select_for_update(no_key=True).filter(pk=pk).values_list("pk")[:1]
+)
+
+
 def log_once(
     model: type[ClientRecord],
     *,
@@ -266,9 +272,7 @@ def log_once(
             # one writer of a client's journal at a time, and none while the review or a
             # trainer's decision holds the client (they lock the row too): a progression
             # applied in the same moment waits for this log and sees it
-            Client.objects.select_for_update(no_key=True).filter(pk=client.pk).values_list(
-                "pk"
-            ).first()
+            _LOCK.rows(client.pk)
             record = write(client, stored)
             hooks.log_saved(client_id=client.pk)  # triage reviews it once this commits
     except IntegrityError:

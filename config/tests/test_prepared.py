@@ -156,7 +156,6 @@ def test_arguments_the_orm_takes_otherwise_are_answered_by_building_the_query(wo
             1,
             id="sql-that-depends-on-a-value",
         ),
-        pytest.param(lambda pk: Client.objects.filter(pk=pk), 1, id="instances-not-rows"),
     ],
 )
 def test_a_query_that_took_a_value_from_elsewhere_is_refused(build, arg, world):
@@ -235,3 +234,37 @@ def test_a_prepared_list_of_a_sliced_query_is_refused(world):
     read = Prepared(lambda n: Client.objects.filter(pk=n).values("id")[:1])
     with pytest.raises(ImproperlyConfigured):
         read.between(0, 5, 1)
+
+
+def test_instances_with_their_selected_relations_and_annotations(world):
+    from django.db.models import Count
+
+    read = prepared(
+        lambda actor: Session.objects.filter(client__in=Client.objects.filter(client_scope(actor)))
+        .select_related("client__user", "program")
+        .annotate(n_entries=Count("entries"))
+        .order_by("id")
+    )
+    actor = world["practice admin"]
+    orm = list(
+        Session.objects.filter(client__in=Client.objects.filter(client_scope(actor)))
+        .select_related("client__user", "program")
+        .annotate(n_entries=Count("entries"))
+        .order_by("id")
+    )
+    got = read.rows(actor)
+    assert [s.pk for s in got] == [s.pk for s in orm]
+    with CaptureQueriesContext(connection) as queries:
+        for mine, theirs in zip(got, orm, strict=True):
+            assert mine.__dict__.keys() >= {"performed_at", "n_entries"}
+            assert (mine.performed_at, mine.n_entries) == (theirs.performed_at, theirs.n_entries)
+            assert mine.client.user.username == theirs.client.user.username
+            assert mine.program.name == theirs.program.name
+            assert mine._state.adding is False
+    assert len(queries) == 0  # the relations came with the rows
+
+
+def test_prefetches_are_not_prepared(world):
+    read = Prepared(lambda pk: Session.objects.filter(pk=pk).prefetch_related("entries"))
+    with pytest.raises(ImproperlyConfigured):
+        read.rows(1)
