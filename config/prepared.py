@@ -102,10 +102,17 @@ class Prepared:
     """A query function prepared per shape; ``rows(*args)`` answers it (see the module)."""
 
     def __init__(
-        self, build: Callable[..., QuerySet[Any]], *, asker: AskerMarkers | None = None
+        self,
+        build: Callable[..., QuerySet[Any]],
+        *,
+        asker: AskerMarkers | None = None,
+        constants: Sequence[Any] = (),
     ) -> None:
+        """``constants``: date or time values the query holds by design (an epoch), which
+        may be kept in its SQL; any other date or time constant is refused."""
         self.build = build
         self.asker = asker
+        self.constants = tuple(constants)
         self._plans: dict[Hashable, _Plan] = {}
         self._counter: Prepared | None = None
 
@@ -200,7 +207,9 @@ class Prepared:
                 raise ImproperlyConfigured(
                     f"{name}: a parameter ({a!r}) comes from a value not passed to it"
                 )
-            elif isinstance(a, datetime.date | datetime.time | datetime.timedelta):
+            elif isinstance(a, datetime.date | datetime.time | datetime.timedelta) and not any(
+                a == c and type(a) is type(c) for c in self.constants
+            ):
                 raise ImproperlyConfigured(f"{name}: a date or time constant would be frozen")
             else:
                 slots.append((False, a))

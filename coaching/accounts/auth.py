@@ -35,6 +35,7 @@ from rest_framework import exceptions
 
 from coaching.accounts.selectors import PROFILE_RELATIONS, Profile, remember_profile
 from coaching.models import Client, Trainer
+from config.prepared import Prepared
 
 
 class TokenRead:
@@ -141,14 +142,19 @@ class TokenAuthentication(knox.TokenAuthentication):
         raise exceptions.AuthenticationFailed(invalid)
 
 
+# the session's user with their profile, in one prepared query (``config.prepared``)
+_SESSION_USER = Prepared(
+    lambda pk: (
+        get_user_model()._default_manager.select_related(*PROFILE_RELATIONS).filter(pk=pk)[:1]
+    )
+)
+
+
 class ModelBackend(backends.ModelBackend):
     def get_user(self, user_id: Any) -> Any:
-        user = (
-            get_user_model()
-            ._default_manager.select_related(*PROFILE_RELATIONS)
-            .filter(pk=user_id)
-            .first()
-        )
+        if not isinstance(user_id, int) or isinstance(user_id, bool):
+            user_id = get_user_model()._meta.pk.to_python(user_id)  # (as the ORM takes it)
+        user = _SESSION_USER.first(user_id)
         if user is None or not self.user_can_authenticate(user):
             return None
         remember_profile(user)

@@ -154,10 +154,10 @@ def _filled(row: Any, build: int, keep: set[str]) -> Any:
 ASKER = AskerMarkers()
 
 
-def prepared(build: Callable[..., QuerySet[Any]]) -> Prepared:
+def prepared(build: Callable[..., QuerySet[Any]], constants: Sequence[Any] = ()) -> Prepared:
     """``config.prepared.Prepared`` for a query function whose first argument is who asks
     (``Actor``): its SQL is kept per role, the asker's ids passed as values."""
-    return Prepared(build, asker=ASKER)
+    return Prepared(build, asker=ASKER, constants=constants)
 
 
 def listing(base: Callable[..., QuerySet[Any]]) -> Listing:

@@ -11,7 +11,7 @@ from typing import Any
 from django.db.models import Count, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from coaching.accounts.selectors import client_scope, profile_of
+from coaching.accounts.selectors import client_scope, prepared, profile_of
 from coaching.models import Client, Message, ThreadRead
 from coaching.shared.selectors import Actor
 
@@ -37,11 +37,18 @@ def thread(client: Client) -> QuerySet[Message]:
 def unread_counts(actor: Actor, client_ids: Sequence[int]) -> dict[int, int]:
     """How many messages of each of these threads the actor has not read (``with_unread``'s
     rule), one query whatever the number of threads."""
-    clients: QuerySet[Any] = with_unread(Client.objects.filter(pk__in=list(client_ids)), actor)
-    return dict(clients.values_list("pk", "_unread"))
+    return dict(_UNREAD.rows(actor, list(client_ids)))
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _unread_of(actor: Actor, ids: list[int]) -> QuerySet[Any]:
+    clients: QuerySet[Any] = with_unread(Client.objects.filter(pk__in=ids), actor)
+    return clients.values_list("pk", "_unread")
+
+
+_UNREAD = prepared(_unread_of, constants=(EPOCH,))  # (no read mark: everything is unread)
 
 
 def with_unread(clients: QuerySet[Client], actor: Actor) -> QuerySet[Client]:

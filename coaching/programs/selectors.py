@@ -80,29 +80,80 @@ def active_program(
     with_pictures: bool = False,
     with_questionnaires: bool = False,
 ) -> Program | None:
-    """The client's active program with its current prescriptions and their exercises (and
-    the exercises' cues, the client's trainer as ``program.client.trainer``, the exercises'
-    ``picture``, and whether it sends questionnaires, when asked): at most three
-    queries."""
-    current = Prescription.objects.filter(ended_at__isnull=True).select_related(
-        "exercise", "replaces__exercise"
-    )
+    """The client's active program with its current prescriptions (``current``) and their
+    exercises (and the exercises' cues, the client's trainer as ``program.client.trainer``, the
+    exercises' ``picture``, and whether it sends questionnaires, when asked): at most three
+    queries, each prepared (``config.prepared``)."""
+    program: Program | None = _active_programs(with_trainer, with_questionnaires).first(client.pk)
+    if program is None:
+        return None
+    if not with_trainer:
+        program.client = client
+    current = _current_prescriptions(with_pictures).rows([program.pk])
+    for rx in current:
+        rx.program = program
+    program.current = current  # type: ignore[attr-defined]
     if with_cues:
-        current = current.prefetch_related("exercise__cues")
+        exercises = {rx.exercise_id: rx.exercise for rx in current}
+        cues: dict[int, list[Cue]] = {pk: [] for pk in exercises}
+        for cue in _EXERCISE_CUES.rows(list(exercises)):
+            cues[cue.exercise_id].append(cue)
+        for pk, exercise in exercises.items():
+            prefetched(exercise, "cues", cues[pk])
     if with_pictures:
-        current = current.annotate(first_upload=first_upload("exercise_id"))
-    programs = client.programs.filter(status=Program.Status.ACTIVE)
-    if with_trainer:
-        programs = programs.select_related("client__trainer__user")
-    if with_questionnaires:  # whether it sends any (``has_questionnaires``), in the same query
-        sends = OutcomeSchedule.objects.filter(program=OuterRef("pk"))
-        programs = programs.annotate(has_questionnaires=Exists(sends))
-    program = programs.prefetch_related(
-        Prefetch("prescriptions", queryset=current, to_attr="current")
-    ).first()
-    if program is not None and with_pictures:
-        _show_pictures(program.current)  # (prefetched above)
+        _show_pictures(current)
     return program
+
+
+def _active_programs(with_trainer: bool, with_questionnaires: bool) -> Prepared:
+    key = (with_trainer, with_questionnaires)
+    read = _ACTIVE_PROGRAMS.get(key)
+    if read is None:
+
+        def build(client_id: int) -> QuerySet[Program]:
+            programs = Program.objects.filter(client_id=client_id, status=Program.Status.ACTIVE)
+            if with_trainer:
+                programs = programs.select_related("client__trainer__user")
+            if with_questionnaires:  # whether it sends any (``has_questionnaires``)
+                sends = OutcomeSchedule.objects.filter(program=OuterRef("pk"))
+                programs = programs.annotate(has_questionnaires=Exists(sends))
+            return programs[:1]  # (the model's order, as ``.first()``)
+
+        read = _ACTIVE_PROGRAMS[key] = Prepared(build)
+    return read
+
+
+def _current_prescriptions(with_pictures: bool) -> Prepared:
+    read = _CURRENT.get(with_pictures)
+    if read is None:
+
+        def build(ids: list[int]) -> QuerySet[Prescription]:
+            current = Prescription.objects.filter(
+                program_id__in=ids, ended_at__isnull=True
+            ).select_related("exercise", "replaces__exercise")
+            if with_pictures:
+                current = current.annotate(first_upload=first_upload("exercise_id"))
+            return current
+
+        read = _CURRENT[with_pictures] = Prepared(build)
+    return read
+
+
+_ACTIVE_PROGRAMS: dict[tuple[bool, bool], Prepared] = {}
+_CURRENT: dict[bool, Prepared] = {}
+# (the model's order: as a prefetch of ``exercise__cues`` reads them)
+_EXERCISE_CUES = Prepared(lambda ids: Cue.objects.filter(exercise_id__in=ids))
+
+
+def prefetched(instance: Any, name: str, rows: list[Any]) -> None:
+    """Give ``instance.<name>.all()`` these rows without a query, as ``prefetch_related``
+    leaves them."""
+    relation: Any = instance._meta.get_field(name)  # (a reverse foreign key)
+    queryset = relation.related_model._default_manager.all()
+    queryset._result_cache = rows
+    queryset._prefetch_done = True
+    cache = instance.__dict__.setdefault("_prefetched_objects_cache", {})
+    cache[relation.cache_name] = queryset
 
 
 # --- programs as plain rows, for the API (``config.api.rows``: the serializers' own fields) -----

@@ -4,6 +4,8 @@ query took a value from anywhere but its arguments."""
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ImproperlyConfigured
@@ -240,10 +242,12 @@ def test_instances_with_their_selected_relations_and_annotations(world):
     from django.db.models import Count
 
     read = prepared(
-        lambda actor: Session.objects.filter(client__in=Client.objects.filter(client_scope(actor)))
-        .select_related("client__user", "program")
-        .annotate(n_entries=Count("entries"))
-        .order_by("id")
+        lambda actor: (
+            Session.objects.filter(client__in=Client.objects.filter(client_scope(actor)))
+            .select_related("client__user", "program")
+            .annotate(n_entries=Count("entries"))
+            .order_by("id")
+        )
     )
     actor = world["practice admin"]
     orm = list(
@@ -268,3 +272,19 @@ def test_prefetches_are_not_prepared(world):
     read = Prepared(lambda pk: Session.objects.filter(pk=pk).prefetch_related("entries"))
     with pytest.raises(ImproperlyConfigured):
         read.rows(1)
+
+
+def test_a_date_constant_named_as_such_is_kept(world):
+    epoch = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
+    since = Prepared(
+        lambda pk: Session.objects.filter(pk=pk, performed_at__gt=epoch).values("id"),
+        constants=(epoch,),
+    )
+    session = Session.objects.first()
+    assert since.rows(session.pk) == [{"id": session.pk}]
+    other = Prepared(
+        lambda pk: Session.objects.filter(pk=pk, performed_at__gt=epoch).values("id"),
+        constants=(epoch.date(),),  # (not the same value: refused)
+    )
+    with pytest.raises(ImproperlyConfigured):
+        other.rows(session.pk)
