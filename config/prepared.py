@@ -383,6 +383,17 @@ class Listing:
         return found
 
 
+def prefetched(instance: Any, name: str, rows: list[Any]) -> None:
+    """Give ``instance.<name>.all()`` these rows without a query, as ``prefetch_related``
+    leaves them."""
+    relation: Any = instance._meta.get_field(name)  # (a reverse foreign key)
+    queryset = relation.related_model._default_manager.all()
+    queryset._result_cache = rows
+    queryset._prefetch_done = True
+    cache = instance.__dict__.setdefault("_prefetched_objects_cache", {})
+    cache[relation.cache_name] = queryset
+
+
 def _hashable(value: Any) -> bool:
     try:
         hash(value)

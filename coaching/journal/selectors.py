@@ -19,7 +19,7 @@ from coaching.models import (
 )
 from coaching.shared.admin import M
 from coaching.shared.selectors import Actor, one_or_404, row_or_404
-from config.prepared import Prepared
+from config.prepared import Prepared, prefetched
 
 
 def client_records(actor: Actor, qs: QuerySet[M]) -> QuerySet[M]:
@@ -46,6 +46,41 @@ def sessions_for(actor: Actor) -> QuerySet[Session]:
     return client_records(
         actor, Session.objects.prefetch_related(Prefetch("entries", queryset=entries))
     )
+
+
+def latest_sessions(actor: Actor, count: int) -> list[Session]:
+    """``sessions_for(actor)[:count]`` in three prepared queries (sessions, entries with their
+    prescriptions' exercises, sets), each session's ``entries`` and each entry's ``sets`` given
+    as ``prefetch_related`` leaves them."""
+    read = _LATEST.get(count)
+    if read is None:
+        read = _LATEST[count] = prepared(
+            lambda actor: client_records(actor, Session.objects.all())[:count]
+        )
+    sessions: list[Session] = read.rows(actor)
+    entries: list[Entry] = _ENTRIES_OF.rows([s.pk for s in sessions]) if sessions else []
+    sets = defaultdict(list)
+    for found in _SETS_OF.rows([e.pk for e in entries]) if entries else []:
+        sets[found.entry_id].append(found)
+    by_session = defaultdict(list)
+    for entry in entries:
+        prefetched(entry, "sets", sets[entry.pk])
+        by_session[entry.session_id].append(entry)
+    for session in sessions:
+        prefetched(session, "entries", by_session[session.pk])
+    return sessions
+
+
+_LATEST: dict[int, Prepared] = {}
+# (as ``sessions_for`` orders them: by their own columns)
+_ENTRIES_OF = Prepared(
+    lambda ids: (
+        Entry.objects.filter(session_id__in=ids)
+        .select_related("prescription__exercise")
+        .order_by("order", "id")
+    )
+)
+_SETS_OF = Prepared(lambda ids: Set.objects.filter(entry_id__in=ids).order_by("number"))
 
 
 def session_get(actor: Actor, pk: object) -> Session:
@@ -140,6 +175,20 @@ def check_in_rows(actor: Actor) -> QuerySet[Any]:
 
 def check_ins_for(actor: Actor) -> QuerySet[CheckIn]:
     return client_records(actor, CheckIn.objects.all())
+
+
+def latest_check_ins(actor: Actor, count: int) -> list[CheckIn]:
+    """``check_ins_for(actor)[:count]``, one prepared query."""
+    read = _LATEST_CHECK_INS.get(count)
+    if read is None:
+        read = _LATEST_CHECK_INS[count] = prepared(
+            lambda actor: client_records(actor, CheckIn.objects.all())[:count]
+        )
+    found: list[CheckIn] = read.rows(actor)
+    return found
+
+
+_LATEST_CHECK_INS: dict[int, Prepared] = {}
 
 
 def check_in_get(actor: Actor, pk: object) -> CheckIn:

@@ -21,7 +21,12 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 
 from coaching.accounts.selectors import profile_of
-from coaching.journal.selectors import check_in_get, check_ins_for, session_get, sessions_for
+from coaching.journal.selectors import (
+    check_in_get,
+    latest_check_ins,
+    latest_sessions,
+    session_get,
+)
 from coaching.journal.services import KeyReused, Logged, check_in_log, session_log
 from coaching.journal.vocabulary import (
     PAIN_ZONES,
@@ -225,8 +230,8 @@ def _safety(request: HttpRequest, record: Session | CheckIn) -> HttpResponse:
 def history_view(request: HttpRequest, client: Client) -> HttpResponse:
     """Charts of the latest sessions and check-ins, with their numbers in tables, and the latest
     records in detail. A constant number of queries, whatever the number of records."""
-    rows = [_session_row(s) for s in sessions_for(request.user)[:CHART_SESSIONS]]
-    check_ins = list(check_ins_for(request.user)[:CHART_CHECK_INS])
+    rows = [_session_row(s) for s in latest_sessions(request.user, CHART_SESSIONS)]
+    check_ins = latest_check_ins(request.user, CHART_CHECK_INS)
     charts = history_charts(rows, check_ins)
     recent_check_ins = []
     for c in check_ins[:LISTED]:

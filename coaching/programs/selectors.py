@@ -25,7 +25,7 @@ from coaching.models import (
 )
 from coaching.outcomes.models import OutcomeSchedule
 from coaching.shared.selectors import Actor, one_or_404, row_or_404
-from config.prepared import Prepared
+from config.prepared import Prepared, prefetched
 from exercises.models import Cue
 from exercises.selectors import first_upload, picture_of, uploads_of
 
@@ -143,17 +143,6 @@ _ACTIVE_PROGRAMS: dict[tuple[bool, bool], Prepared] = {}
 _CURRENT: dict[bool, Prepared] = {}
 # (the model's order: as a prefetch of ``exercise__cues`` reads them)
 _EXERCISE_CUES = Prepared(lambda ids: Cue.objects.filter(exercise_id__in=ids))
-
-
-def prefetched(instance: Any, name: str, rows: list[Any]) -> None:
-    """Give ``instance.<name>.all()`` these rows without a query, as ``prefetch_related``
-    leaves them."""
-    relation: Any = instance._meta.get_field(name)  # (a reverse foreign key)
-    queryset = relation.related_model._default_manager.all()
-    queryset._result_cache = rows
-    queryset._prefetch_done = True
-    cache = instance.__dict__.setdefault("_prefetched_objects_cache", {})
-    cache[relation.cache_name] = queryset
 
 
 # --- programs as plain rows, for the API (``config.api.rows``: the serializers' own fields) -----
