@@ -25,7 +25,14 @@ from django.utils.html import format_html, format_html_join
 from coaching import hooks
 from coaching.journal.admin import ClientRecordFilter
 from coaching.models import CheckIn, Client, Session
-from coaching.shared.admin import ListAdmin, ListDisplay, TrainerFilter, manages_trainers
+from coaching.shared.admin import (
+    ListAdmin,
+    ListDisplay,
+    TrainerFilter,
+    admin_url,
+    change_url,
+    manages_trainers,
+)
 from triage import services
 from triage.models import Flag, RuleSettings
 from triage.rules import Thresholds
@@ -134,6 +141,7 @@ class FlagAdmin(ListAdmin):
         "status",
     ]
     list_display_links = ["rule"]
+    list_defer = ("evidence", "log_keys", "thresholds")  # (the page of one flag shows them)
     list_filter = [StatusFilter, "kind", "urgency", ClientRecordFilter, FlagTrainerFilter]
     search_fields = [
         "client__user__first_name",
@@ -200,7 +208,7 @@ class FlagAdmin(ListAdmin):
 
     @admin.display(description="client", ordering="client__user__first_name")
     def client_link(self, obj: Flag) -> str:
-        url = reverse("admin:coaching_client_change", args=[obj.client_id])
+        url = change_url("coaching_client", obj.client_id)
         return format_html('<a href="{}">{}</a>', url, obj.client.user)
 
     @admin.display(description="exercise")
@@ -467,7 +475,7 @@ def flags_column(obj: Client) -> str:
     if not count:
         return format_html('<span class="quiet">{}</span>', "none")
     urgency = {v: k for k, v in Flag.URGENCY_RANK.items()}[obj.top_urgency]  # type: ignore[attr-defined]
-    url = reverse("admin:triage_flag_changelist")
+    url = admin_url("admin:triage_flag_changelist")
     return format_html(
         '<a href="{}?client={}">{}</a>', url, obj.pk, _badge(urgency, f"{count} · {urgency}")
     )

@@ -47,6 +47,7 @@ from coaching.shared.admin import (
     ReadOnlyAdmin,
     TrainerFilter,
     admin_link,
+    admin_url,
     is_superuser,
     manages_trainers,
     nowrap,
@@ -261,7 +262,7 @@ class ClientAdmin(HandoutAdmin, MessagingAdmin, InvitingAdmin, ServiceAdmin):
             return admin_link("admin:coaching_program_change", programs[0].pk, programs[0].name)
         return format_html(
             '<a href="{}?client={}" class="addlink">Assign</a>',
-            reverse("admin:coaching_program_add"),
+            admin_url("admin:coaching_program_add"),
             obj.pk,
         )
 
@@ -270,7 +271,7 @@ class ClientAdmin(HandoutAdmin, MessagingAdmin, InvitingAdmin, ServiceAdmin):
         when = obj.last_session_at  # type: ignore[attr-defined]  # annotated by client_list
         if when is None:
             return format_html('<span class="quiet">{}</span>', "none yet")
-        url = reverse("admin:coaching_session_changelist")
+        url = admin_url("admin:coaching_session_changelist")
         return format_html(
             '<a href="{}?client={}">{}</a>',
             url,

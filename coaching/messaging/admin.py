@@ -15,6 +15,7 @@ from django.utils.html import format_html
 from coaching.accounts.selectors import client_get
 from coaching.messaging import selectors, services
 from coaching.messaging.forms import MessageForm
+from coaching.shared.admin import admin_url
 
 SHOWN = 100
 
@@ -33,7 +34,7 @@ class MessagingAdmin(admin.ModelAdmin):
     def unread_messages(self, obj: Any) -> str:
         """The client's messages the signed-in person has not read (``with_unread``)."""
         unread = getattr(obj, "_unread", 0)
-        url = reverse("admin:coaching_client_messages", args=[obj.pk])
+        url = admin_url("admin:coaching_client_messages", obj.pk)
         return format_html('<a href="{}">{}</a>', url, f"{unread} new" if unread else "read")
 
     def messages_view(self, request: HttpRequest, pk: int) -> HttpResponse:
