@@ -140,9 +140,9 @@ def active_program(client_id: int, *, with_cues: bool) -> SimpleNamespace | None
                     name=r[14],
                     get_absolute_url=url.replace("SLUG", r[13]),
                     cues=SimpleNamespace(all=cues),
+                    picture=picture(r[23], r[24], r[25]),
                 ),
                 recently_changed=r[12] is not None and r[11] >= recent,
-                picture=picture(r[23], r[24], r[25]),
                 replaces=None
                 if r[12] is None
                 else SimpleNamespace(
