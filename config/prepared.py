@@ -43,6 +43,7 @@ from django.db.models.query import (
     ValuesListIterable,
     get_related_populators,
 )
+from django.utils import timezone
 
 _populators: Any = get_related_populators  # (Django 5.2's signature; the stubs follow 6.0)
 _ITERABLES = (ModelIterable, ValuesIterable, ValuesListIterable, FlatValuesListIterable)
@@ -94,8 +95,30 @@ class _Plan:
     converters: tuple[tuple[int, tuple[Callable[..., Any], ...], Any], ...]
 
 
-def _marker(build: int, index: int, kind: str) -> int | str:
-    return _SEED[build] + index if kind == "i" else _TEXT[build].format(index)
+def _marker(build: int, index: int, kind: str) -> Any:
+    if kind == "i":
+        return _SEED[build] + index
+    if kind == "d":
+        return datetime.date(1901 + 2 * build, 1, 1) + datetime.timedelta(days=index)
+    if kind == "t":
+        start = datetime.datetime(1901 + 2 * build, 1, 1, tzinfo=datetime.UTC)
+        return start + datetime.timedelta(seconds=index + 1)
+    return _TEXT[build].format(index)
+
+
+def _moments() -> bool:
+    """Dates, times and arrays are values of the SQL on PostgreSQL, which takes them as they are
+    (other databases get them as text the ORM formats, or have no arrays: their queries are built
+    per call)."""
+    return bool(connections[DEFAULT_DB_ALIAS].vendor == "postgresql")
+
+
+@dataclass(frozen=True)
+class Array:
+    """An argument of ids that the query takes as one array parameter (an ``unnest(%s)``):
+    one SQL whatever their number."""
+
+    ids: Sequence[int]
 
 
 class Prepared:
@@ -133,6 +156,17 @@ class Prepared:
             elif isinstance(arg, str):
                 shape.append("s")
                 values.append(arg)
+            elif isinstance(arg, datetime.date) and _moments():
+                moment = isinstance(arg, datetime.datetime)
+                if isinstance(arg, datetime.datetime) and arg.utcoffset() is None:
+                    return None  # (a naive time: the ORM warns and converts it)
+                shape.append("t" if moment else "d")
+                values.append(arg)
+            elif isinstance(arg, Array) and _moments():
+                if not all(isinstance(v, int) and not isinstance(v, bool) for v in arg.ids):
+                    return None
+                shape.append("a")
+                values.append(list(arg.ids))
             elif isinstance(arg, list | tuple) and len(arg) <= MAX_LIST:
                 if not all(isinstance(v, int) and not isinstance(v, bool) for v in arg):
                     return None
@@ -162,6 +196,10 @@ class Prepared:
                 args.append(self.asker.stand_in(part[1], markers, build))
             elif part == "i":
                 args.append(mark("i"))
+            elif part in ("t", "d"):
+                args.append(mark(str(part)))
+            elif part == "a":
+                args.append([mark("i")])  # (one array parameter: the list of ids)
             elif part == "s":
                 args.append(mark("s"))
             else:
@@ -170,9 +208,13 @@ class Prepared:
 
     # --- preparing -------------------------------------------------------------------------
 
+    def _built(self, args: Sequence[Any]) -> QuerySet[Any]:
+        """The query built as before (``Array`` arguments as their lists)."""
+        return self.build(*(list(a.ids) if isinstance(a, Array) else a for a in args))
+
     def _compile(self, build: int, shape: Hashable) -> tuple[Any, str | None, list[Any], Any]:
         args, index = self._stand_ins(shape, build)
-        qs = self.build(*args)
+        qs = self._built(args)
         if qs._iterable_class not in _ITERABLES:
             raise ImproperlyConfigured(f"{self.build!r}: prepare instances, values or values_list")
         if getattr(qs, "_prefetch_related_lookups", ()) or getattr(
@@ -199,7 +241,11 @@ class Prepared:
         qs, compiler = first
         slots: list[tuple[bool, Any]] = []
         for a, b in zip(params, params_b, strict=True):
-            if _hashable(a) and a in index:
+            if isinstance(a, list) and len(a) == 1 and _hashable(a[0]) and a[0] in index:
+                if not (isinstance(b, list) and len(b) == 1 and index_b.get(b[0]) == index[a[0]]):
+                    raise ImproperlyConfigured(f"{name}: an array of markers moved between builds")
+                slots.append((True, index[a[0]]))
+            elif _hashable(a) and a in index:
                 if not (_hashable(b) and index_b.get(b) == index[a]):
                     raise ImproperlyConfigured(f"{name}: a marker moved between builds")
                 slots.append((True, index[a]))
@@ -254,7 +300,8 @@ class Prepared:
         if flat is None:
             return None
         shape, values = flat
-        key = (DEFAULT_DB_ALIAS, shape)
+        # (a date of a time is taken in the current time zone, a constant of the SQL)
+        key = (DEFAULT_DB_ALIAS, shape, timezone.get_current_timezone_name())
         plan = self._plans.get(key)
         if plan is None:
             plan = self._plans[key] = self._prepare(shape)
@@ -292,7 +339,7 @@ class Prepared:
         (``.values_list()``), as the ORM would give them."""
         bound = self._bound(args)
         if bound is None:
-            return list(self.build(*args))
+            return list(self._built(args))
         plan, params = bound
         return [] if plan.sql is None else self._fetch(plan, plan.sql, params)
 
@@ -305,7 +352,7 @@ class Prepared:
         """``build(*args)[start:stop]``: the query's SQL with a limit and an offset as values."""
         bound = None if stop is None else self._bound(args)
         if bound is None or stop is None:
-            return list(self.build(*args)[start:stop])
+            return list(self._built(args)[start:stop])
         plan, params = bound
         if plan.sql is None:
             return []
@@ -322,7 +369,7 @@ class Prepared:
             )
         bound = self._counter._bound(args)
         if bound is None:
-            return int(self.build(*args).count())
+            return int(self._built(args).count())
         plan, params = bound
         if plan.sql is None:
             return 0

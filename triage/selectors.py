@@ -31,6 +31,7 @@ from coaching.models import (
 )
 from coaching.programs import schedule
 from coaching.shared.selectors import Actor, one_or_404, row_or_404
+from config.prepared import Array, Prepared
 from exercises.models import Exercise, Muscle, ProgressionEdge
 from triage.models import Flag, RuleSettings
 from triage.rules import (
@@ -73,6 +74,85 @@ def among(ids: list[int]) -> Any:
     return ids
 
 
+# the queries of ``client_histories``, prepared (``config.prepared``): the ids, the times and
+# the arrays of ids are their values
+_H_PROGRAMS = Prepared(
+    lambda ids: Program.objects.filter(client_id__in=ids, status=Program.Status.ACTIVE).values(
+        "id", "client_id", "sessions_per_week", "weekdays", "starts_on"
+    )
+)
+_H_SESSIONS = Prepared(
+    lambda ids, start: (
+        Session.objects.filter(client_id__in=ids, performed_at__gt=start)
+        .order_by("performed_at", "id")
+        .annotate(symptoms_text=_AS_TEXT)
+        .values_list(
+            "id", "client_id", "performed_at", "pain_before", "pain_after", "symptoms_text"
+        )
+    )
+)
+_H_ENTRIES = Prepared(
+    lambda sessions: Entry.objects.filter(session_id__in=among(sessions))
+    .order_by("session_id", "order", "id")
+    .values_list("id", "session_id", "prescription_id", "prescription__exercise_id",
+                 "pain_during", "pain_location", "pain_quality")
+)  # fmt: skip
+_H_SETS = Prepared(
+    lambda sessions: (
+        Set.objects.filter(entry__session_id__in=among(sessions))
+        .order_by("entry_id", "number")
+        .values_list("entry_id", "reps", "load_kg", "rpe")
+    )
+)
+_H_CHECK_INS = Prepared(
+    lambda ids, start_day: (
+        CheckIn.objects.filter(client_id__in=ids, date__gt=start_day)
+        .order_by("date", "id")
+        .annotate(symptoms_text=_AS_TEXT)
+        .values_list("id", "client_id", "date", "pain", "stiffness", "symptoms_text")
+    )
+)
+_H_PRESCRIPTIONS = Prepared(
+    lambda programs, answered: Prescription.objects.filter(
+        Q(program_id__in=among(programs), ended_at__isnull=True) | Q(pk__in=among(answered))
+    ).values("id", "program__client_id", "exercise_id", "sets", "reps_min", "reps_max",
+             "load_kg", "hold_seconds", "ended_at", "program__status")
+)  # fmt: skip
+_H_EDGES = Prepared(
+    lambda exercises: (
+        ProgressionEdge.objects.filter(
+            Q(easier_id__in=among(exercises)) | Q(harder_id__in=among(exercises)),
+            easier__status=Exercise.Status.PUBLISHED,
+            harder__status=Exercise.Status.PUBLISHED,
+        )
+        .order_by("easier__name", "harder__name")
+        .values_list("easier_id", "harder_id")
+    )
+)
+_H_EXERCISES = Prepared(
+    lambda exercises: (
+        Exercise.objects.filter(pk__in=among(exercises))
+        .annotate(
+            for_lower_back=Exists(
+                Muscle.objects.filter(primary_for=OuterRef("pk"), region=Muscle.Region.LOWER_BACK)
+            )
+        )
+        .values_list("id", "name", "for_lower_back")
+    )
+)
+_H_FLAGS = Prepared(
+    lambda ids, hold_start, start: Flag.objects.filter(
+        Q(kind=Flag.Kind.REFERRAL, status__in=HOLDING, cleared_at__isnull=True)
+        | (Q(kind=Flag.Kind.REGRESSION, created_at__gt=hold_start) & ~Q(status=DISMISSED))
+        | (~Q(status=Flag.Status.OPEN) & Q(updated_at__gt=start)),
+        client_id__in=ids,
+    )
+    .order_by()
+    .values_list("client_id", "kind", "status", "cleared_at", "rule", "exercise_key",
+                 "created_at", "log_keys")
+)  # fmt: skip
+
+
 def client_histories(
     client_ids: Sequence[int], *, now: datetime, thresholds: Thresholds
 ) -> dict[int, History]:
@@ -86,54 +166,21 @@ def client_histories(
     start = now - timedelta(days=thresholds.history_days)
     start_day = timezone.localtime(start).date()
 
-    programs = {
-        row["client_id"]: row
-        for row in Program.objects.filter(client_id__in=ids, status=Program.Status.ACTIVE).values(
-            "id", "client_id", "sessions_per_week", "weekdays", "starts_on"
-        )
-    }
-    sessions = list(
-        Session.objects.filter(client_id__in=ids, performed_at__gt=start)
-        .order_by("performed_at", "id")
-        .annotate(symptoms_text=_AS_TEXT)
-        .values_list(
-            "id", "client_id", "performed_at", "pain_before", "pain_after", "symptoms_text"
-        )
-    )
-    session_ids = [row[0] for row in sessions]
-    entries = list(
-        Entry.objects.filter(session_id__in=among(session_ids))
-        .order_by("session_id", "order", "id")
-        .values_list(
-            "id",
-            "session_id",
-            "prescription_id",
-            "prescription__exercise_id",
-            "pain_during",
-            "pain_location",
-            "pain_quality",
-        )
-    )
+    programs = {row["client_id"]: row for row in _H_PROGRAMS.rows(ids)}
+    sessions = _H_SESSIONS.rows(ids, start)
+    session_ids = Array([row[0] for row in sessions])
+    entries = _H_ENTRIES.rows(session_ids)
     # a history holds hundreds of thousands of sets but few distinct ones: each distinct set
     # (and symptom list) is built once and shared (they are frozen)
     sets_by_entry: dict[int, list[SetLog]] = defaultdict(list)
     distinct_sets: dict[tuple[int, Decimal | None, int | None], SetLog] = {}
-    for entry_id, reps, load_kg, rpe in (
-        Set.objects.filter(entry__session_id__in=among(session_ids))
-        .order_by("entry_id", "number")
-        .values_list("entry_id", "reps", "load_kg", "rpe")
-    ):
+    for entry_id, reps, load_kg, rpe in _H_SETS.rows(session_ids):
         key = (reps, load_kg, rpe)
         one = distinct_sets.get(key)
         if one is None:
             one = distinct_sets[key] = SetLog(reps=reps, load_kg=load_kg, rpe=rpe)
         sets_by_entry[entry_id].append(one)
-    check_ins = list(
-        CheckIn.objects.filter(client_id__in=ids, date__gt=start_day)
-        .order_by("date", "id")
-        .annotate(symptoms_text=_AS_TEXT)
-        .values_list("id", "client_id", "date", "pain", "stiffness", "symptoms_text")
-    )
+    check_ins = _H_CHECK_INS.rows(ids, start_day)
     symptom_sets: dict[str, frozenset[str]] = {}
 
     def symptoms_of(text: str) -> frozenset[str]:
@@ -143,41 +190,14 @@ def client_histories(
         return codes
 
     answered = {e[2] for e in entries}
-    prescriptions = list(
-        Prescription.objects.filter(
-            Q(program_id__in=[p["id"] for p in programs.values()], ended_at__isnull=True)
-            | Q(pk__in=answered)
-        ).values(
-            "id",
-            "program__client_id",
-            "exercise_id",
-            "sets",
-            "reps_min",
-            "reps_max",
-            "load_kg",
-            "hold_seconds",
-            "ended_at",
-            "program__status",
-        )
+    prescriptions = _H_PRESCRIPTIONS.rows(
+        Array([p["id"] for p in programs.values()]), Array(sorted(answered))
     )
     exercise_ids = {p["exercise_id"] for p in prescriptions}
-    edges = list(
-        ProgressionEdge.objects.filter(
-            Q(easier_id__in=exercise_ids) | Q(harder_id__in=exercise_ids),
-            easier__status=Exercise.Status.PUBLISHED,
-            harder__status=Exercise.Status.PUBLISHED,
-        )
-        .order_by("easier__name", "harder__name")
-        .values_list("easier_id", "harder_id")
-    )
+    edges = _H_EDGES.rows(Array(sorted(exercise_ids)))
     for easier_id, harder_id in edges:
         exercise_ids |= {easier_id, harder_id}
-    lower_back = Muscle.objects.filter(primary_for=OuterRef("pk"), region=Muscle.Region.LOWER_BACK)
-    exercises_rows = list(
-        Exercise.objects.filter(pk__in=exercise_ids)
-        .annotate(for_lower_back=Exists(lower_back))
-        .values_list("id", "name", "for_lower_back")
-    )
+    exercises_rows = _H_EXERCISES.rows(Array(sorted(exercise_ids)))
     # what people decided: referrals not yet cleared hold every progression; regressions
     # flagged (and not dismissed) within the hold; closed flags cover the logs they decided on
     hold_start = now - timedelta(days=thresholds.regression_hold_days)
@@ -186,15 +206,9 @@ def client_histories(
     closed: dict[int, dict[tuple[str, int], list[frozenset[str]]]] = defaultdict(
         lambda: defaultdict(list)
     )
-    for client_id, kind, status, cleared, rule, exercise_key, created, log_keys in Flag.objects.filter(
-        Q(kind=Flag.Kind.REFERRAL, status__in=HOLDING, cleared_at__isnull=True)
-        | (Q(kind=Flag.Kind.REGRESSION, created_at__gt=hold_start) & ~Q(status=DISMISSED))
-        | (~Q(status=Flag.Status.OPEN) & Q(updated_at__gt=start)),
-        client_id__in=ids,
-    ).order_by().values_list(
-        "client_id", "kind", "status", "cleared_at", "rule", "exercise_key", "created_at",
-        "log_keys",
-    ):  # fmt: skip
+    for client_id, kind, status, cleared, rule, exercise_key, created, log_keys in _H_FLAGS.rows(
+        ids, hold_start, start
+    ):
         if kind == Flag.Kind.REFERRAL and status in HOLDING and cleared is None:
             holds.add(client_id)
         if kind == Flag.Kind.REGRESSION and created > hold_start and status != DISMISSED:

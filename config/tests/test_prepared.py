@@ -288,3 +288,39 @@ def test_a_date_constant_named_as_such_is_kept(world):
     )
     with pytest.raises(ImproperlyConfigured):
         other.rows(session.pk)
+
+
+def test_dates_times_and_arrays_are_values_and_each_zone_gets_its_sql(world):
+    from coaching.models import CheckIn
+    from config.prepared import Array
+    from triage.selectors import among
+
+    log_check_in_days = list(CheckIn.objects.values_list("date", flat=True))
+    since = Prepared(lambda start: Session.objects.filter(performed_at__gt=start).values("id"))
+    after = Prepared(lambda day: CheckIn.objects.filter(date__gte=day).values("id"))
+    on_day = Prepared(
+        lambda day: Session.objects.filter(performed_at__date__gte=day).order_by("id").values("id")
+    )
+    by_array = Prepared(
+        lambda ids: Session.objects.filter(id__in=among(ids)).order_by("id").values("id")
+    )
+    now = timezone.now()
+    for start in [now - datetime.timedelta(days=400), now, now + datetime.timedelta(days=1)]:
+        assert since.rows(start) == list(
+            Session.objects.filter(performed_at__gt=start).values("id")
+        )
+    for day in [*log_check_in_days, datetime.date(2000, 1, 1)]:
+        assert after.rows(day) == list(CheckIn.objects.filter(date__gte=day).values("id"))
+    today = timezone.localdate()
+    for zone in ["UTC", "Pacific/Kiritimati", "Pacific/Pago_Pago"]:
+        with timezone.override(zone):
+            expected = list(
+                Session.objects.filter(performed_at__date__gte=today).order_by("id").values("id")
+            )
+            assert on_day.rows(today) == expected
+    ids = list(Session.objects.order_by("id").values_list("id", flat=True))
+    for chosen in [[], ids[:1], ids, [*ids, *range(10**9, 10**9 + 500)]]:
+        assert [r["id"] for r in by_array.rows(Array(chosen))] == [i for i in ids if i in chosen]
+    naive = Prepared(lambda start: Session.objects.filter(performed_at__gt=start).values("id"))
+    with pytest.warns(RuntimeWarning):  # (built as before: the ORM's own warning)
+        assert naive.rows(now.replace(tzinfo=None) - datetime.timedelta(days=400))

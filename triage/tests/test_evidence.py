@@ -298,7 +298,7 @@ def test_withdrawn_flags_leave_the_open_queue_and_are_listed_under_their_status(
 
     client.force_login(trainer)
     changelist = reverse("admin:triage_flag_changelist")
-    assert f"/{progression.pk}/change/" not in client.get(changelist).content.decode()
+    assert f"/triage/flag/{progression.pk}/change/" not in client.get(changelist).content.decode()
     page = client.get(changelist + "?status=withdrawn").content.decode()
     assert f"/{progression.pk}/change/" in page
     detail = client.get(reverse("admin:triage_flag_change", args=[progression.pk]))
