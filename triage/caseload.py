@@ -24,7 +24,13 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, F, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
-from coaching.accounts.selectors import client_scope, name_columns, profile_of, trainers_for
+from coaching.accounts.selectors import (
+    client_scope,
+    name_columns,
+    prepared,
+    profile_of,
+    trainers_for,
+)
 from coaching.models import (
     CheckIn,
     Client,
@@ -39,6 +45,7 @@ from coaching.outcomes import due
 from coaching.outcomes.measures import meaningful_change
 from coaching.programs import schedule
 from coaching.shared.selectors import Actor
+from config.prepared import Prepared
 from triage.models import Flag
 from triage.rules import (
     History,
@@ -257,120 +264,195 @@ def _names(actor: Actor, trainer_id: int | None) -> Names:
     return names
 
 
-def _pain_sums(rows: QuerySet[Any], field: str) -> dict[int, tuple[int, int]]:
-    """``{client id: (sum of the pain ratings, how many)}`` of these logs: one query."""
-    return {
-        client_id: (total, n)
-        for client_id, total, n in rows.values("client_id")
+def _pain_sums(rows: QuerySet[Any], field: str) -> QuerySet[Any]:
+    """``(client id, sum of the pain ratings, how many)`` of these logs, per client."""
+    sums: QuerySet[Any] = (
+        rows.values("client_id")
         .annotate(total=Sum(field), n=Count("id"))
         .order_by()
         .values_list("client_id", "total", "n")
-    }
-
-
-def caseload_rows(
-    actor: Actor, *, trainer_id: int | None, window: Window, thresholds: Thresholds
-) -> CaseloadRows:
-    """The rows the dashboard is worked out from: nine queries whatever the caseload (one more
-    to name the clients it lists)."""
-    mine, theirs = _scope(actor, trainer_id), _scope(actor, trainer_id, "client__")
-    current = Q(client__programs__status=Program.Status.ACTIVE) | Q(
-        client__programs__status=Program.Status.ENDED,
-        client__programs__ended_on__gte=window.ended_since,
     )
-    clients = Client.objects.filter(mine).count()
-    programs = [
-        ProgramRow(*row)
-        for row in Program.objects.filter(theirs)
+    return sums
+
+
+# (the last day included: ``<=`` compares a date with a date + interval alike on SQLite)
+_BASELINE_LAST = timedelta(days=BASELINE_DAYS - 1)
+_ROWS: dict[tuple[str, bool], Prepared] = {}
+
+
+def _rows(name: str, build: Callable[..., QuerySet[Any]], actor: Actor, trainer_id: int | None,
+          *values: Any) -> Any:  # fmt: skip
+    """``build(actor, trainer_id, *values)``'s rows through a prepared read
+    (``config.prepared``: the window's days and times are its values), one per query and
+    whether a trainer is chosen; ``name="count"`` counts them."""
+    key = (name, trainer_id is None)
+    read = _ROWS.get(key)
+    if read is None:
+        if trainer_id is None:
+            read = prepared(lambda a, *v: build(a, None, *v), constants=[_BASELINE_LAST])
+        else:
+            read = prepared(build, constants=[_BASELINE_LAST])
+        _ROWS[key] = read
+    args = (actor, *values) if trainer_id is None else (actor, trainer_id, *values)
+    return read.count(*args) if name == "clients" else read.rows(*args)
+
+
+def _current(ended_since: date) -> Q:
+    return Q(client__programs__status=Program.Status.ACTIVE) | Q(
+        client__programs__status=Program.Status.ENDED,
+        client__programs__ended_on__gte=ended_since,
+    )
+
+
+def _clients(actor: Actor, trainer_id: int | None) -> QuerySet[Any]:
+    return Client.objects.filter(_scope(actor, trainer_id))
+
+
+def _programs(actor: Actor, trainer_id: int | None, ended_since: date) -> QuerySet[Any]:
+    return (
+        Program.objects.filter(_scope(actor, trainer_id, "client__"))
         .filter(
             Q(status=Program.Status.ACTIVE)
-            | Q(status=Program.Status.ENDED, ended_on__gte=window.ended_since)
+            | Q(status=Program.Status.ENDED, ended_on__gte=ended_since)
         )
         .order_by("client_id", "status", "-ended_on", "-id")  # "active" before "ended"
         .values_list(
             "client_id", "id", "status", "starts_on", "ended_on", "sessions_per_week", "weekdays"
         )
-    ]
-    flags = list(
-        Flag.objects.filter(theirs, status=Flag.Status.OPEN)
+    )
+
+
+def _flags(actor: Actor, trainer_id: int | None) -> QuerySet[Any]:
+    return (
+        Flag.objects.filter(_scope(actor, trainer_id, "client__"), status=Flag.Status.OPEN)
         .values("client_id", "kind", "urgency")
         .annotate(n=Count("id"))
         .order_by()
         .values_list("client_id", "kind", "urgency", "n")
     )
-    recent_pain = Q(performed_at__date__gte=window.recent_first)
-    sessions = {
-        row[0]: SessionStats(*row[1:])
-        for row in Session.objects.filter(
-            theirs, performed_at__gt=window.lookback, performed_at__lte=window.now
+
+
+def _sessions(actor: Actor, trainer_id: int | None, lookback: datetime, now: datetime,
+              adherence_start: datetime, recent_first: date) -> QuerySet[Any]:  # fmt: skip
+    recent_pain = Q(performed_at__date__gte=recent_first)
+    return (
+        Session.objects.filter(
+            _scope(actor, trainer_id, "client__"), performed_at__gt=lookback, performed_at__lte=now
         )
         .values("client_id")
         .annotate(
-            done=Count("id", filter=Q(performed_at__gt=window.adherence_start)),
+            done=Count("id", filter=Q(performed_at__gt=adherence_start)),
             last_at=Max("performed_at"),
             recent_sum=Sum("pain_before", filter=recent_pain, default=0),
             recent_n=Count("id", filter=recent_pain),
         )
         .order_by()
         .values_list("client_id", "done", "last_at", "recent_sum", "recent_n")
-    }
-    # (the last day included: ``<=`` compares a date with a date + interval alike on SQLite)
-    baseline_last = timedelta(days=BASELINE_DAYS - 1)
-    session_baseline = _pain_sums(
+    )
+
+
+def _session_baseline(actor: Actor, trainer_id: int | None) -> QuerySet[Any]:
+    return _pain_sums(
         Session.objects.filter(
-            theirs,
+            _scope(actor, trainer_id, "client__"),
             client__programs__status=Program.Status.ACTIVE,
             performed_at__date__gte=F("client__programs__starts_on"),
-            performed_at__date__lte=F("client__programs__starts_on") + baseline_last,
+            performed_at__date__lte=F("client__programs__starts_on") + _BASELINE_LAST,
         ),
         "pain_before",
     )
-    check_ins_recent = _pain_sums(
-        CheckIn.objects.filter(theirs, date__gte=window.recent_first, date__lte=window.today),
-        "pain",
-    )
-    check_ins_baseline = _pain_sums(
+
+
+def _check_ins_recent(actor: Actor, trainer_id: int | None, recent_first: date,
+                      today: date) -> QuerySet[Any]:  # fmt: skip
+    return _pain_sums(
         CheckIn.objects.filter(
-            theirs,
-            client__programs__status=Program.Status.ACTIVE,
-            date__gte=F("client__programs__starts_on"),
-            date__lte=F("client__programs__starts_on") + baseline_last,
+            _scope(actor, trainer_id, "client__"), date__gte=recent_first, date__lte=today
         ),
         "pain",
     )
-    schedules = [
-        ScheduleRow(*row)
-        for row in OutcomeSchedule.objects.filter(
+
+
+def _check_ins_baseline(actor: Actor, trainer_id: int | None) -> QuerySet[Any]:
+    return _pain_sums(
+        CheckIn.objects.filter(
+            _scope(actor, trainer_id, "client__"),
+            client__programs__status=Program.Status.ACTIVE,
+            date__gte=F("client__programs__starts_on"),
+            date__lte=F("client__programs__starts_on") + _BASELINE_LAST,
+        ),
+        "pain",
+    )
+
+
+def _schedules(actor: Actor, trainer_id: int | None, ended_since: date) -> QuerySet[Any]:
+    return (
+        OutcomeSchedule.objects.filter(
             _scope(actor, trainer_id, "program__client__"),
             Q(program__status=Program.Status.ACTIVE)
-            | Q(program__status=Program.Status.ENDED, program__ended_on__gte=window.ended_since),
+            | Q(program__status=Program.Status.ENDED, program__ended_on__gte=ended_since),
         )
         .order_by("program_id", "instrument_slug")
         .values_list("program_id", "instrument_slug", "at_start", "every_weeks", "at_end")
-    ]
-    answers = [
-        AnswerRow(*row)
-        for row in QuestionnaireResponse.objects.filter(
-            theirs,
-            current,
+    )
+
+
+def _answers(actor: Actor, trainer_id: int | None, ended_since: date,
+             now: datetime) -> QuerySet[Any]:  # fmt: skip
+    return (
+        QuestionnaireResponse.objects.filter(
+            _scope(actor, trainer_id, "client__"),
+            _current(ended_since),
             answered_at__date__gte=F("client__programs__starts_on"),
-            answered_at__lte=window.now,
+            answered_at__lte=now,
         )
         .order_by("answered_at", "id")
         .values_list(
             "client_id", "client__programs__id", "instrument__slug", "answered_at", "score"
         )
-    ]
+    )
+
+
+def caseload_rows(
+    actor: Actor, *, trainer_id: int | None, window: Window, thresholds: Thresholds
+) -> CaseloadRows:
+    """The rows the dashboard is worked out from: nine prepared queries whatever the caseload
+    (one more to name the clients it lists)."""
+    w = window
+
+    def sums(name: str, build: Callable[..., QuerySet[Any]], *v: Any) -> dict[int, Any]:
+        return {c: (total, n) for c, total, n in _rows(name, build, actor, trainer_id, *v)}
+
     return CaseloadRows(
-        clients=clients,
-        programs=programs,
-        flags=flags,
-        sessions=sessions,
-        session_baseline=session_baseline,
-        check_ins_recent=check_ins_recent,
-        check_ins_baseline=check_ins_baseline,
-        schedules=schedules,
-        answers=answers,
+        clients=_rows("clients", _clients, actor, trainer_id),
+        programs=[
+            ProgramRow(*r) for r in _rows("programs", _programs, actor, trainer_id, w.ended_since)
+        ],
+        flags=list(_rows("flags", _flags, actor, trainer_id)),
+        sessions={
+            r[0]: SessionStats(*r[1:])
+            for r in _rows(
+                "sessions",
+                _sessions,
+                actor,
+                trainer_id,
+                w.lookback,
+                w.now,
+                w.adherence_start,
+                w.recent_first,
+            )
+        },
+        session_baseline=sums("session_baseline", _session_baseline),
+        check_ins_recent=sums("check_ins_recent", _check_ins_recent, w.recent_first, w.today),
+        check_ins_baseline=sums("check_ins_baseline", _check_ins_baseline),
+        schedules=[
+            ScheduleRow(*r)
+            for r in _rows("schedules", _schedules, actor, trainer_id, w.ended_since)
+        ],
+        answers=[
+            AnswerRow(*r)
+            for r in _rows("answers", _answers, actor, trainer_id, w.ended_since, w.now)
+        ],
         names=_names(actor, trainer_id),
     )
 

@@ -94,11 +94,12 @@ def index(
     site: admin.AdminSite, request: HttpRequest, extra_context: dict[str, Any] | None = None
 ) -> TemplateResponse:
     """Django's index with the caseload above the list of models."""
+    base = site.each_context(request)
     context = {
-        **site.each_context(request),
+        **base,
         "title": "Your caseload",
         "subtitle": None,
-        "app_list": site.get_app_list(request),
+        "app_list": base["available_apps"],  # (the same ``get_app_list``: worked out once)
         **dashboard_context(request),
         **(extra_context or {}),
     }
