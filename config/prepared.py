@@ -2,13 +2,17 @@
 values: the SQL and the ORM's result conversions are kept, the per-request cost of building the
 query (lookups, joins) and compiling it (about 1 ms of CPU a query on the hot reads) is not paid.
 
-``Prepared(build)`` wraps a function that returns a ``.values()`` or ``.values_list()``
-queryset. Its arguments — ints, strings, lists of ints, and (with an ``Actor`` adapter, see
+``Prepared(build)`` wraps a function that returns a queryset of model instances (with their
+``select_related`` rows and annotations; prefetches are the caller's), ``.values()`` or
+``.values_list()``. Its arguments — ints, strings, lists of ints, and on PostgreSQL aware times,
+dates and ``Array`` (ids passed as one array parameter), and (with an asker adapter, see
 ``coaching.accounts.selectors.prepared``) the person asking as the first — are the query's
 values: the function is called with *markers* (improbable values standing for them) and the
 compiled SQL's parameters that are markers are filled in with the real values on each call.
-The SQL is kept per *shape*: the arguments' kinds, a list's length and the asker's role, so a
-query whose form depends on them gets one SQL per form.
+The SQL is kept per *shape*: the arguments' kinds, a list's length, the asker's role and the
+current time zone (a date of a time is taken in it), so a query whose form depends on them gets
+one SQL per form. ``count()`` and ``between()`` count and slice the same SQL; ``Listing`` and
+``PreparedList`` give the API's paginator a prepared list with its filters.
 
 Safety, checked when a shape is prepared (an error, never a wrong answer):
 
@@ -17,7 +21,8 @@ Safety, checked when a shape is prepared (an error, never a wrong answer):
   the same argument both times or the same constant both times. A value the function took from
   anywhere else (the clock, a setting read per call, a column of the asker that is not one of
   its ids) shows as a difference and is refused;
-- a date or time constant is refused even when equal (a "today" would be frozen);
+- a date or time constant is refused even when equal (a "today" would be frozen), unless the
+  query names it in ``constants`` (an epoch, a fixed interval);
 - a query the ORM answers without SQL (``pk__in=[]``: nobody's rows) stays empty;
 - at run time, an argument the ORM could not take as-is (None, another type, a list longer
   than ``MAX_LIST``) and an asker without a value the SQL needs (a trainer without a practice)
