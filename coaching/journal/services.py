@@ -40,6 +40,7 @@ from coaching.models import (
     Set,
 )
 from coaching.programs import limits
+from coaching.shared.bulk import bulk_insert
 from coaching.shared.selectors import Actor
 from config.prepared import Prepared
 
@@ -297,14 +298,21 @@ def session_log(
         return {"program": _check_session(client, spec, now or timezone.now())}
 
     def write(client: Client, values: dict[str, Any]) -> Session:
-        session = Session.objects.create(
+        # the session, its entries and their sets each in one COPY (``bulk_insert``: about
+        # half the CPU of ``create`` and two ``bulk_create``s), as the instances the answer is
+        # made of; a key already stored is the same IntegrityError as an INSERT's
+        now = timezone.now()
+        session = Session(
             performed_at=spec.performed_at,
             pain_before=spec.pain_before,
             pain_after=spec.pain_after,
             notes=spec.notes,
+            created_at=now,
+            updated_at=now,
             **values,
         )
-        entries = Entry.objects.bulk_create(
+        _inserted([session])
+        entries = [
             Entry(
                 session=session,
                 prescription=e.prescription,
@@ -314,7 +322,8 @@ def session_log(
                 pain_quality=e.pain_quality,
             )
             for i, e in enumerate(spec.entries)
-        )
+        ]
+        _inserted(entries)
         sets = [
             tuple(
                 Set(entry=entry, number=n, reps=s.reps, load_kg=s.load_kg, rpe=s.rpe)
@@ -322,7 +331,7 @@ def session_log(
             )
             for entry, e in zip(entries, spec.entries, strict=True)
         ]
-        Set.objects.bulk_create(s for entry_sets in sets for s in entry_sets)
+        _inserted([s for entry_sets in sets for s in entry_sets])
         written[:] = zip(entries, sets, strict=True)
         return session
 
@@ -332,6 +341,22 @@ def session_log(
         write=write,
     )  # fmt: skip
     return replace(logged, parts=tuple(written)) if logged.created else logged
+
+
+def _inserted(rows: Sequence[Session] | Sequence[Entry] | Sequence[Set]) -> None:
+    """Insert these new instances (every column as the instance holds it) in one COPY and give
+    them their keys, as ``save`` and ``bulk_create`` would."""
+    if not rows:
+        return
+    meta = type(rows[0])._meta
+    names = [f.attname for f in meta.concrete_fields if not f.primary_key]
+    keys = bulk_insert(
+        type(rows[0]), [{name: getattr(row, name) for name in names} for row in rows]
+    )
+    for row, key in zip(rows, keys, strict=True):
+        row.pk = key
+        row._state.adding = False
+        row._state.db = "default"
 
 
 def check_in_log(

@@ -36,6 +36,7 @@ import pytest
 from django.db import connection, connections
 from knox.models import AuthToken
 
+from coaching.journal import services as journal_services
 from coaching.models import Entry, ReviewState, Session, Set
 from coaching.tests.factories import ClientFactory, ProgramFactory, log_session, session_body
 from coaching.tests.helpers import api, wait_for
@@ -71,14 +72,16 @@ def test_a_dropped_database_connection_fails_cleanly_and_the_retry_stores_one_se
     # a 5xx is reported through Django's got_request_exception signal (for error monitoring);
     # the test client would re-raise it: look at the response, as a device would
     device.raise_request_exception = False
-    original = Set.objects.bulk_create
+    original = journal_services.bulk_insert
 
-    def cut_then_write(*args: Any, **kwargs: Any) -> Any:
-        _drop_connection()  # the session and entries are written, the sets not yet
-        return original(*args, **kwargs)
+    def cut_then_write(model: Any, rows: Any) -> Any:
+        if model is Set:
+            _drop_connection()  # the session and entries are written, the sets not yet
+        return original(model, rows)
 
-    with mock.patch.object(Set.objects, "bulk_create", side_effect=cut_then_write):
+    with mock.patch.object(journal_services, "bulk_insert", side_effect=cut_then_write) as write:
         failed = device.post("/api/v1/sessions/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
+    assert [call.args[0] for call in write.call_args_list] == [Session, Entry, Set]
 
     assert failed.status_code == 503
     assert failed.json()["errors"][0]["code"] == "service_unavailable"
