@@ -331,7 +331,7 @@ def session_log(
             )
             for entry, e in zip(entries, spec.entries, strict=True)
         ]
-        _inserted([s for entry_sets in sets for s in entry_sets])
+        _inserted([s for entry_sets in sets for s in entry_sets], keys=False)
         written[:] = zip(entries, sets, strict=True)
         return session
 
@@ -343,17 +343,19 @@ def session_log(
     return replace(logged, parts=tuple(written)) if logged.created else logged
 
 
-def _inserted(rows: Sequence[Session] | Sequence[Entry] | Sequence[Set]) -> None:
+def _inserted(rows: Sequence[Session] | Sequence[Entry] | Sequence[Set], keys: bool = True) -> None:
     """Insert these new instances (every column as the instance holds it) in one COPY and give
-    them their keys, as ``save`` and ``bulk_create`` would."""
+    them their keys, as ``save`` and ``bulk_create`` would (``keys=False``: rows nothing refers
+    to, whose keys the answer does not show — the sets)."""
     if not rows:
         return
     meta = type(rows[0])._meta
     names = [f.attname for f in meta.concrete_fields if not f.primary_key]
-    keys = bulk_insert(
-        type(rows[0]), [{name: getattr(row, name) for name in names} for row in rows]
-    )
-    for row, key in zip(rows, keys, strict=True):
+    values = [{name: getattr(row, name) for name in names} for row in rows]
+    drawn = bulk_insert(type(rows[0]), values, keys=keys)
+    if not keys:
+        return
+    for row, key in zip(rows, drawn, strict=True):
         row.pk = key
         row._state.adding = False
         row._state.db = "default"

@@ -23,9 +23,12 @@ from django.db import connections, models, router, transaction
 from django.utils import timezone
 
 
-def bulk_insert(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) -> list[int]:
+def bulk_insert(
+    model: type[models.Model], rows: Sequence[Mapping[str, Any]], *, keys: bool = True
+) -> list[int]:
     """Insert ``rows`` into ``model``'s table, inside the caller's transaction; their primary
-    keys, in order."""
+    keys, in order (``keys=False``: the table's sequence gives them in the COPY itself, one
+    query fewer, and none are returned)."""
     if not rows:
         return []
     db = router.db_for_write(model)
@@ -38,25 +41,29 @@ def bulk_insert(model: type[models.Model], rows: Sequence[Mapping[str, Any]]) ->
     missing = {f.attname: _default(f, now) for f in fields}
     if connection.vendor != "postgresql":
         objs = [model(**{**missing, **row}) for row in rows]
-        return [obj.pk for obj in model._default_manager.using(db).bulk_create(objs)]
+        made = model._default_manager.using(db).bulk_create(objs)
+        return [obj.pk for obj in made] if keys else []
     table, quote = str(meta.db_table), connection.ops.quote_name
     prepare = [(f.attname, _prepare(f)) for f in fields]
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-            [table, pk.column, len(rows)],
-        )
-        keys = [key for (key,) in cursor.fetchall()]
-        columns = ", ".join(quote(str(c)) for c in (pk.column, *(f.column for f in fields)))
+        drawn: list[Any] = [None] * len(rows)
+        if keys:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, pk.column, len(rows)],
+            )
+            drawn = [key for (key,) in cursor.fetchall()]
+        named = [f.column for f in fields] if not keys else [pk.column, *(f.column for f in fields)]
+        columns = ", ".join(quote(str(c)) for c in named)
         copying = cursor.cursor.copy(f"COPY {quote(table)} ({columns}) FROM STDIN")
         with connection.wrap_database_errors, copying as copy:  # (Django's exceptions)
-            for key, row in zip(keys, rows, strict=True):
-                values = [key]
+            for key, row in zip(drawn, rows, strict=True):
+                values = [key] if keys else []
                 for name, prep in prepare:
                     value = row[name] if name in row else missing[name]
                     values.append(value if prep is None or value is None else prep(value))
                 copy.write_row(values)
-    return keys
+    return drawn if keys else []
 
 
 def _default(field: models.Field[Any, Any], now: Any) -> Any:

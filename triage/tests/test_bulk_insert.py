@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from django.db import IntegrityError, connection, connections, transaction
+from django.db.models import Max
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -204,3 +205,24 @@ def test_bulk_change_twice_in_one_transaction_and_a_failure_changes_nothing() ->
         bulk_change(Flag, [{"pk": ids[2], "reason": "x", "rule": None}], ["reason", "rule"])
     assert Flag.objects.get(pk=ids[2]).reason.startswith("RF-SHARP")
     assert bulk_change(Flag, [], ["reason"]) == 0
+
+
+def test_without_keys_the_sequence_gives_them_in_the_copy_and_one_query_less() -> None:
+    now = timezone.now()
+    first, second = ClientFactory(), ClientFactory()
+    with CaptureQueriesContext(connection) as drawn:
+        bulk_insert(Flag, _rows(first.pk, now))
+    with CaptureQueriesContext(connection) as given:
+        assert bulk_insert(Flag, _rows(second.pk, now), keys=False) == []
+    assert len(given) == len(drawn) - 1
+    mine = Flag.objects.filter(client=second).order_by("id")
+    assert [f.rule for f in mine] == ["RF-URGENT", "RF-NERVE", "RF-SHARP"]
+    theirs = [{**r, "client_id": None} for r in _stored([f.pk for f in mine])]
+    ours = [
+        {**r, "client_id": None}
+        for r in _stored(
+            list(Flag.objects.filter(client=first).order_by("id").values_list("pk", flat=True))
+        )
+    ]
+    assert theirs == ours
+    assert Flag.objects.filter(client=first).aggregate(m=Max("id"))["m"] < mine.first().pk

@@ -74,10 +74,10 @@ def test_a_dropped_database_connection_fails_cleanly_and_the_retry_stores_one_se
     device.raise_request_exception = False
     original = journal_services.bulk_insert
 
-    def cut_then_write(model: Any, rows: Any) -> Any:
+    def cut_then_write(model: Any, rows: Any, **kwargs: Any) -> Any:
         if model is Set:
             _drop_connection()  # the session and entries are written, the sets not yet
-        return original(model, rows)
+        return original(model, rows, **kwargs)
 
     with mock.patch.object(journal_services, "bulk_insert", side_effect=cut_then_write) as write:
         failed = device.post("/api/v1/sessions/", body, format="json", HTTP_IDEMPOTENCY_KEY=key)
