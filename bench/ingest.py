@@ -172,7 +172,9 @@ def empty_session_tables() -> None:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("TRUNCATE coaching_set, coaching_entry, coaching_session")
+        # (CASCADE: what refers to sessions goes too — a message's comment on one, a flag's
+        # evidence; the bench's own database)
+        cursor.execute("TRUNCATE coaching_set, coaching_entry, coaching_session CASCADE")
 
 
 def queries_per_request(users: list[tuple[str, bytes]]) -> dict[str, list[str]]:
