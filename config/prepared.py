@@ -217,7 +217,9 @@ class Prepared:
         """The query built as before (``Array`` arguments as their lists)."""
         return self.build(*(list(a.ids) if isinstance(a, Array) else a for a in args))
 
-    def _compile(self, build: int, shape: Hashable) -> tuple[Any, str | None, list[Any], Any]:
+    def _compile(
+        self, build: int, shape: Hashable
+    ) -> tuple[QuerySet[Any], Any, str | None, list[Any], dict[Any, int]]:
         args, index = self._stand_ins(shape, build)
         qs = self._built(args)
         if qs._iterable_class not in _ITERABLES:
@@ -230,20 +232,17 @@ class Prepared:
         try:
             sql, params = compiler.as_sql()
         except EmptyResultSet:
-            return qs, None, [], index
-        return (qs, compiler), sql, list(params), index
+            return qs, compiler, None, [], index
+        return qs, compiler, sql, list(params), index
 
     def _prepare(self, shape: Hashable) -> _Plan:
-        (first, sql, params, index), (_, sql_b, params_b, index_b) = (
-            self._compile(0, shape),
-            self._compile(1, shape),
-        )
+        qs, compiler, sql, params, index = self._compile(0, shape)
+        *_, sql_b, params_b, index_b = self._compile(1, shape)
         name = getattr(self.build, "__qualname__", repr(self.build))
         if sql != sql_b or len(params) != len(params_b):
             raise ImproperlyConfigured(f"{name}: the SQL depends on a value not passed to it")
         if sql is None:
             return _Plan(None, (), (), False, False, None, ())
-        qs, compiler = first
         slots: list[tuple[bool, Any]] = []
         for a, b in zip(params, params_b, strict=True):
             if isinstance(a, list) and len(a) == 1 and _hashable(a[0]) and a[0] in index:
@@ -384,6 +383,21 @@ class Prepared:
             return int(cursor.fetchone()[0])
 
 
+class Family:
+    """Prepared reads made on first use, one per key: the variants of one query (a limit, the
+    options a caller asks for) whose forms differ, each prepared as it is first needed."""
+
+    def __init__(self, make: Callable[[Any], Prepared]) -> None:
+        self.make = make
+        self._reads: dict[Hashable, Prepared] = {}
+
+    def __getitem__(self, key: Hashable) -> Prepared:
+        read = self._reads.get(key)
+        if read is None:
+            read = self._reads[key] = self.make(key)
+        return read
+
+
 class PreparedList:
     """A prepared read as a paginator's object list (Django's ``Paginator``): its ``count()``
     and each page (a slice) one query each."""
@@ -414,25 +428,25 @@ class Listing:
         self, base: Callable[..., QuerySet[Any]], *, asker: AskerMarkers | None = None
     ) -> None:
         self.base, self.asker = base, asker
-        self._reads: dict[tuple[Any, tuple[str, ...]], Prepared] = {}
+        self._reads = Family(self._prepare)
 
     def read(self, filterset_class: Any, names: tuple[str, ...]) -> Prepared:
-        key = (filterset_class, names)
-        found = self._reads.get(key)
-        if found is None:
-            width = len(names)
+        return self._reads[(filterset_class, names)]
 
-            def build(*args: Any) -> QuerySet[Any]:
-                fixed, values = args[: len(args) - width], args[len(args) - width :]
-                qs = self.base(*fixed)
-                if names:
-                    filters = filterset_class(queryset=qs).filters
-                    for name, value in zip(names, values, strict=True):
-                        qs = filters[name].filter(qs, value)
-                return qs
+    def _prepare(self, key: tuple[Any, tuple[str, ...]]) -> Prepared:
+        filterset_class, names = key
+        width = len(names)
 
-            found = self._reads[key] = Prepared(build, asker=self.asker)
-        return found
+        def build(*args: Any) -> QuerySet[Any]:
+            fixed, values = args[: len(args) - width], args[len(args) - width :]
+            qs = self.base(*fixed)
+            if names:
+                filters = filterset_class(queryset=qs).filters
+                for name, value in zip(names, values, strict=True):
+                    qs = filters[name].filter(qs, value)
+            return qs
+
+        return Prepared(build, asker=self.asker)
 
 
 def prefetched(instance: Any, name: str, rows: list[Any]) -> None:

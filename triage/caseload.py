@@ -45,7 +45,7 @@ from coaching.outcomes import due
 from coaching.outcomes.measures import meaningful_change
 from coaching.programs import schedule
 from coaching.shared.selectors import Actor
-from config.prepared import Prepared
+from config.prepared import Family, Prepared
 from triage.models import Flag
 from triage.rules import (
     History,
@@ -277,24 +277,26 @@ def _pain_sums(rows: QuerySet[Any], field: str) -> QuerySet[Any]:
 
 # (the last day included: ``<=`` compares a date with a date + interval alike on SQLite)
 _BASELINE_LAST = timedelta(days=BASELINE_DAYS - 1)
-_ROWS: dict[tuple[str, bool], Prepared] = {}
 
 
-def _rows(name: str, build: Callable[..., QuerySet[Any]], actor: Actor, trainer_id: int | None,
-          *values: Any) -> Any:  # fmt: skip
-    """``build(actor, trainer_id, *values)``'s rows through a prepared read
+def _prepared_for(key: tuple[Callable[..., QuerySet[Any]], bool]) -> Prepared:
+    build, everyone = key  # (everyone: no trainer chosen, the query takes no trainer id)
+    if everyone:
+        return prepared(lambda a, *v: build(a, None, *v), constants=[_BASELINE_LAST])
+    return prepared(build, constants=[_BASELINE_LAST])
+
+
+_READS = Family(_prepared_for)
+
+
+def _rows(build: Callable[..., QuerySet[Any]], actor: Actor, trainer_id: int | None,
+          *values: Any, count: bool = False) -> Any:  # fmt: skip
+    """``build(actor, trainer_id, *values)``'s rows (or their number) through a prepared read
     (``config.prepared``: the window's days and times are its values), one per query and
-    whether a trainer is chosen; ``name="count"`` counts them."""
-    key = (name, trainer_id is None)
-    read = _ROWS.get(key)
-    if read is None:
-        if trainer_id is None:
-            read = prepared(lambda a, *v: build(a, None, *v), constants=[_BASELINE_LAST])
-        else:
-            read = prepared(build, constants=[_BASELINE_LAST])
-        _ROWS[key] = read
+    whether a trainer is chosen."""
+    read = _READS[(build, trainer_id is None)]
     args = (actor, *values) if trainer_id is None else (actor, trainer_id, *values)
-    return read.count(*args) if name == "clients" else read.rows(*args)
+    return read.count(*args) if count else read.rows(*args)
 
 
 def _current(ended_since: date) -> Q:
@@ -351,16 +353,26 @@ def _sessions(actor: Actor, trainer_id: int | None, lookback: datetime, now: dat
     )
 
 
-def _session_baseline(actor: Actor, trainer_id: int | None) -> QuerySet[Any]:
-    return _pain_sums(
-        Session.objects.filter(
-            _scope(actor, trainer_id, "client__"),
-            client__programs__status=Program.Status.ACTIVE,
-            performed_at__date__gte=F("client__programs__starts_on"),
-            performed_at__date__lte=F("client__programs__starts_on") + _BASELINE_LAST,
-        ),
-        "pain_before",
-    )
+def _baseline(model: Any, day: str, pain: str) -> Callable[..., QuerySet[Any]]:
+    """The pain sums of ``model``'s logs in the first ``BASELINE_DAYS`` of each client's active
+    program (``day``: the lookup of a log's day)."""
+
+    def build(actor: Actor, trainer_id: int | None) -> QuerySet[Any]:
+        start = F("client__programs__starts_on")
+        return _pain_sums(
+            model.objects.filter(
+                _scope(actor, trainer_id, "client__"),
+                client__programs__status=Program.Status.ACTIVE,
+                **{f"{day}__gte": start, f"{day}__lte": start + _BASELINE_LAST},
+            ),
+            pain,
+        )
+
+    return build
+
+
+_session_baseline = _baseline(Session, "performed_at__date", "pain_before")
+_check_ins_baseline = _baseline(CheckIn, "date", "pain")
 
 
 def _check_ins_recent(actor: Actor, trainer_id: int | None, recent_first: date,
@@ -368,18 +380,6 @@ def _check_ins_recent(actor: Actor, trainer_id: int | None, recent_first: date,
     return _pain_sums(
         CheckIn.objects.filter(
             _scope(actor, trainer_id, "client__"), date__gte=recent_first, date__lte=today
-        ),
-        "pain",
-    )
-
-
-def _check_ins_baseline(actor: Actor, trainer_id: int | None) -> QuerySet[Any]:
-    return _pain_sums(
-        CheckIn.objects.filter(
-            _scope(actor, trainer_id, "client__"),
-            client__programs__status=Program.Status.ACTIVE,
-            date__gte=F("client__programs__starts_on"),
-            date__lte=F("client__programs__starts_on") + _BASELINE_LAST,
         ),
         "pain",
     )
@@ -420,19 +420,16 @@ def caseload_rows(
     (one more to name the clients it lists)."""
     w = window
 
-    def sums(name: str, build: Callable[..., QuerySet[Any]], *v: Any) -> dict[int, Any]:
-        return {c: (total, n) for c, total, n in _rows(name, build, actor, trainer_id, *v)}
+    def sums(build: Callable[..., QuerySet[Any]], *v: Any) -> dict[int, Any]:
+        return {c: (total, n) for c, total, n in _rows(build, actor, trainer_id, *v)}
 
     return CaseloadRows(
-        clients=_rows("clients", _clients, actor, trainer_id),
-        programs=[
-            ProgramRow(*r) for r in _rows("programs", _programs, actor, trainer_id, w.ended_since)
-        ],
-        flags=list(_rows("flags", _flags, actor, trainer_id)),
+        clients=_rows(_clients, actor, trainer_id, count=True),
+        programs=[ProgramRow(*r) for r in _rows(_programs, actor, trainer_id, w.ended_since)],
+        flags=list(_rows(_flags, actor, trainer_id)),
         sessions={
             r[0]: SessionStats(*r[1:])
             for r in _rows(
-                "sessions",
                 _sessions,
                 actor,
                 trainer_id,
@@ -442,17 +439,11 @@ def caseload_rows(
                 w.recent_first,
             )
         },
-        session_baseline=sums("session_baseline", _session_baseline),
-        check_ins_recent=sums("check_ins_recent", _check_ins_recent, w.recent_first, w.today),
-        check_ins_baseline=sums("check_ins_baseline", _check_ins_baseline),
-        schedules=[
-            ScheduleRow(*r)
-            for r in _rows("schedules", _schedules, actor, trainer_id, w.ended_since)
-        ],
-        answers=[
-            AnswerRow(*r)
-            for r in _rows("answers", _answers, actor, trainer_id, w.ended_since, w.now)
-        ],
+        session_baseline=sums(_session_baseline),
+        check_ins_recent=sums(_check_ins_recent, w.recent_first, w.today),
+        check_ins_baseline=sums(_check_ins_baseline),
+        schedules=[ScheduleRow(*r) for r in _rows(_schedules, actor, trainer_id, w.ended_since)],
+        answers=[AnswerRow(*r) for r in _rows(_answers, actor, trainer_id, w.ended_since, w.now)],
         names=_names(actor, trainer_id),
     )
 

@@ -19,7 +19,7 @@ from coaching.models import (
 )
 from coaching.shared.admin import M
 from coaching.shared.selectors import Actor, one_or_404, row_or_404
-from config.prepared import Prepared, prefetched
+from config.prepared import Family, Prepared, prefetched
 
 
 def client_records(actor: Actor, qs: QuerySet[M]) -> QuerySet[M]:
@@ -52,12 +52,7 @@ def latest_sessions(actor: Actor, count: int) -> list[Session]:
     """``sessions_for(actor)[:count]`` in three prepared queries (sessions, entries with their
     prescriptions' exercises, sets), each session's ``entries`` and each entry's ``sets`` given
     as ``prefetch_related`` leaves them."""
-    read = _LATEST.get(count)
-    if read is None:
-        read = _LATEST[count] = prepared(
-            lambda actor: client_records(actor, Session.objects.all())[:count]
-        )
-    sessions: list[Session] = read.rows(actor)
+    sessions: list[Session] = _LATEST[count].rows(actor)
     entries: list[Entry] = _ENTRIES_OF.rows([s.pk for s in sessions]) if sessions else []
     sets = defaultdict(list)
     for found in _SETS_OF.rows([e.pk for e in entries]) if entries else []:
@@ -71,7 +66,7 @@ def latest_sessions(actor: Actor, count: int) -> list[Session]:
     return sessions
 
 
-_LATEST: dict[int, Prepared] = {}
+_LATEST = Family(lambda count: prepared(lambda a: client_records(a, Session.objects.all())[:count]))
 # (as ``sessions_for`` orders them: by their own columns)
 _ENTRIES_OF = Prepared(
     lambda ids: (
@@ -179,16 +174,13 @@ def check_ins_for(actor: Actor) -> QuerySet[CheckIn]:
 
 def latest_check_ins(actor: Actor, count: int) -> list[CheckIn]:
     """``check_ins_for(actor)[:count]``, one prepared query."""
-    read = _LATEST_CHECK_INS.get(count)
-    if read is None:
-        read = _LATEST_CHECK_INS[count] = prepared(
-            lambda actor: client_records(actor, CheckIn.objects.all())[:count]
-        )
-    found: list[CheckIn] = read.rows(actor)
+    found: list[CheckIn] = _LATEST_CHECK_INS[count].rows(actor)
     return found
 
 
-_LATEST_CHECK_INS: dict[int, Prepared] = {}
+_LATEST_CHECK_INS = Family(
+    lambda count: prepared(lambda a: client_records(a, CheckIn.objects.all())[:count])
+)
 
 
 def check_in_get(actor: Actor, pk: object) -> CheckIn:

@@ -25,7 +25,7 @@ from coaching.models import (
 )
 from coaching.outcomes.models import OutcomeSchedule
 from coaching.shared.selectors import Actor, one_or_404, row_or_404
-from config.prepared import Prepared, prefetched
+from config.prepared import Family, Prepared, prefetched
 from exercises.models import Cue
 from exercises.selectors import first_upload, picture_of, uploads_of
 
@@ -84,12 +84,13 @@ def active_program(
     exercises (and the exercises' cues, the client's trainer as ``program.client.trainer``, the
     exercises' ``picture``, and whether it sends questionnaires, when asked): at most three
     queries, each prepared (``config.prepared``)."""
-    program: Program | None = _active_programs(with_trainer, with_questionnaires).first(client.pk)
+    options = (with_trainer, with_questionnaires)
+    program: Program | None = _ACTIVE_PROGRAMS[options].first(client.pk)
     if program is None:
         return None
     if not with_trainer:
         program.client = client
-    current = _current_prescriptions(with_pictures).rows([program.pk])
+    current = _CURRENT[with_pictures].rows([program.pk])
     for rx in current:
         rx.program = program
     program.current = current  # type: ignore[attr-defined]
@@ -105,42 +106,30 @@ def active_program(
     return program
 
 
-def _active_programs(with_trainer: bool, with_questionnaires: bool) -> Prepared:
-    key = (with_trainer, with_questionnaires)
-    read = _ACTIVE_PROGRAMS.get(key)
-    if read is None:
-
-        def build(client_id: int) -> QuerySet[Program]:
-            programs = Program.objects.filter(client_id=client_id, status=Program.Status.ACTIVE)
-            if with_trainer:
-                programs = programs.select_related("client__trainer__user")
-            if with_questionnaires:  # whether it sends any (``has_questionnaires``)
-                sends = OutcomeSchedule.objects.filter(program=OuterRef("pk"))
-                programs = programs.annotate(has_questionnaires=Exists(sends))
-            return programs[:1]  # (the model's order, as ``.first()``)
-
-        read = _ACTIVE_PROGRAMS[key] = Prepared(build)
-    return read
+def _active_programs_of(
+    client_id: int, with_trainer: bool, with_questionnaires: bool
+) -> QuerySet[Program]:
+    programs = Program.objects.filter(client_id=client_id, status=Program.Status.ACTIVE)
+    if with_trainer:
+        programs = programs.select_related("client__trainer__user")
+    if with_questionnaires:  # whether it sends any (``has_questionnaires``)
+        sends = OutcomeSchedule.objects.filter(program=OuterRef("pk"))
+        programs = programs.annotate(has_questionnaires=Exists(sends))
+    return programs[:1]  # (the model's order, as ``.first()``)
 
 
-def _current_prescriptions(with_pictures: bool) -> Prepared:
-    read = _CURRENT.get(with_pictures)
-    if read is None:
-
-        def build(ids: list[int]) -> QuerySet[Prescription]:
-            current = Prescription.objects.filter(
-                program_id__in=ids, ended_at__isnull=True
-            ).select_related("exercise", "replaces__exercise")
-            if with_pictures:
-                current = current.annotate(first_upload=first_upload("exercise_id"))
-            return current
-
-        read = _CURRENT[with_pictures] = Prepared(build)
-    return read
+def _current_of(ids: list[int], with_pictures: bool) -> QuerySet[Prescription]:
+    current = Prescription.objects.filter(program_id__in=ids, ended_at__isnull=True).select_related(
+        "exercise", "replaces__exercise"
+    )
+    if with_pictures:
+        current = current.annotate(first_upload=first_upload("exercise_id"))
+    return current
 
 
-_ACTIVE_PROGRAMS: dict[tuple[bool, bool], Prepared] = {}
-_CURRENT: dict[bool, Prepared] = {}
+# one prepared read per set of options: (with_trainer, with_questionnaires), with_pictures
+_ACTIVE_PROGRAMS = Family(lambda options: Prepared(lambda pk: _active_programs_of(pk, *options)))
+_CURRENT = Family(lambda pictures: Prepared(lambda ids: _current_of(ids, pictures)))
 # (the model's order: as a prefetch of ``exercise__cues`` reads them)
 _EXERCISE_CUES = Prepared(lambda ids: Cue.objects.filter(exercise_id__in=ids))
 

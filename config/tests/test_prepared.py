@@ -324,3 +324,20 @@ def test_dates_times_and_arrays_are_values_and_each_zone_gets_its_sql(world):
     naive = Prepared(lambda start: Session.objects.filter(performed_at__gt=start).values("id"))
     with pytest.warns(RuntimeWarning):  # (built as before: the ORM's own warning)
         assert naive.rows(now.replace(tzinfo=None) - datetime.timedelta(days=400))
+
+
+def test_a_family_prepares_each_variant_once_on_first_use(world):
+    from config.prepared import Family
+
+    made = []
+
+    def make(count):
+        made.append(count)
+        return Prepared(lambda: Session.objects.order_by("id").values_list("id", flat=True)[:count])
+
+    latest = Family(make)
+    ids = list(Session.objects.order_by("id").values_list("id", flat=True))
+    assert latest[2].rows() == ids[:2]
+    assert latest[2] is latest[2]
+    assert latest[3].rows() == ids[:3]
+    assert made == [2, 3]
